@@ -1,0 +1,146 @@
+// Events a trainer appends to `<run>/events.jsonl`, one JSON object per line.
+// The run folder is the source of truth: the extension host tails this file and
+// forwards the events to webviews, whether the trainer was started by the
+// extension or by the CLI on another machine.
+
+/** Bumped when an event changes shape in a way old readers cannot ignore. */
+export const EVENTS_VERSION = 1;
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+
+/** One backend that `auto` considered, and why it was or was not used. */
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  threads: number;
+  attempts: BackendAttempt[];
+}
+
+interface EventBase {
+  /** Wall-clock time, ms since the Unix epoch. */
+  t: number;
+}
+
+export interface RunStartedEvent extends EventBase {
+  type: 'run_started';
+  version: number;
+  runId: string;
+  method: string;
+  configPath: string;
+  backend: BackendInfo;
+  pid: number;
+  /** Step the run starts from (non-zero when resumed). */
+  startStep: number;
+  totalSteps: number;
+  imageSize: number;
+  /** Names of the loss series this method logs, in display order. */
+  lossNames: string[];
+}
+
+export interface StepEvent extends EventBase {
+  type: 'step';
+  step: number;
+  /** Loss values by head, e.g. { d_real: 0.9, d_fake: 0.8, g_adv: 1.1 }. */
+  losses: Record<string, number>;
+  /** Milliseconds the last training step took. */
+  stepMs: number;
+}
+
+export interface SampleEvent extends EventBase {
+  type: 'sample';
+  step: number;
+  /** Grid PNG path relative to the run folder, e.g. `samples/step-000100.png`. */
+  path: string;
+  /** Sidecar JSON path relative to the run folder (captions and grid layout). */
+  meta: string;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'checkpoint';
+  step: number;
+  /** Path relative to the run folder, e.g. `checkpoints/step-000100.safetensors`. */
+  path: string;
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface ErrorEvent extends EventBase {
+  type: 'error';
+  message: string;
+  /** JSON pointer or file path the error is about, when there is one. */
+  where?: string;
+}
+
+export type DoneReason = 'completed' | 'stopped' | 'time-limit' | 'failed';
+
+export interface DoneEvent extends EventBase {
+  type: 'done';
+  step: number;
+  reason: DoneReason;
+}
+
+export type RunEvent =
+  | RunStartedEvent
+  | StepEvent
+  | SampleEvent
+  | CheckpointEvent
+  | LogEvent
+  | ErrorEvent
+  | DoneEvent;
+
+export type RunEventType = RunEvent['type'];
+
+/** Contents of `<run>/status.json`, rewritten atomically as the run progresses. */
+export interface RunStatus {
+  state: 'running' | 'completed' | 'stopped' | 'failed';
+  runId: string;
+  pid: number;
+  step: number;
+  totalSteps: number;
+  lastCheckpoint?: string;
+  updated: number;
+  message?: string;
+}
+
+/** Sidecar JSON written next to each sample grid PNG. */
+export interface SampleGridMeta {
+  step: number;
+  rows: number;
+  cols: number;
+  /** Pixel size of one cell (the model's resolution). */
+  cell: number;
+  /** Caption of each cell, row-major. */
+  captions: string[];
+  /** Path of the matching real-image grid, relative to the run folder. */
+  real: string;
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<RunEventType>([
+  'run_started', 'step', 'sample', 'checkpoint', 'log', 'error', 'done',
+]);
+
+/** Parses one line of events.jsonl; returns undefined for a blank, torn or unknown line. */
+export function parseEventLine(line: string): RunEvent | undefined {
+  const text = line.trim();
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { type?: unknown; t?: unknown };
+  if (typeof v.type !== 'string' || !EVENT_TYPES.has(v.type) || typeof v.t !== 'number') return undefined;
+  return value as RunEvent;
+}
