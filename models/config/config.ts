@@ -1,0 +1,132 @@
+// The training config (`*.t2i.json`): its type, loading, defaults and checks.
+// Structural rules live in schemas/t2i-config.schema.json (shared with the
+// editor); rules that need more than a schema (which sizes a method supports)
+// live here.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackendChoice } from '../../protocol/events';
+import schemaJson from '../../schemas/t2i-config.schema.json';
+import { applyDefaults, validateSchema, type JsonSchema, type SchemaError } from './schemaValidator';
+
+export const CONFIG_SCHEMA = schemaJson as unknown as JsonSchema;
+
+export type MethodName = 'baseline';
+
+export interface ShapesDatasetConfig {
+  kind: 'shapes';
+  count: number;
+  seed: number;
+  testFraction: number;
+  holdout: [string, string][];
+}
+export type DatasetConfig = ShapesDatasetConfig;
+
+export interface BaselineConfig {
+  zDim: number;
+  embedDim: number;
+  textDim: number;
+  ngf: number;
+  ndf: number;
+}
+
+export interface TrainConfig {
+  batchSize: number;
+  steps: number;
+  maxMinutes: number;
+  lrG: number;
+  lrD: number;
+  beta1: number;
+  beta2: number;
+  seed: number;
+  logEvery: number;
+  sampleEvery: number;
+  checkpointEvery: number;
+}
+
+export interface T2IConfig {
+  name?: string;
+  method: MethodName;
+  imageSize: 32 | 64 | 128 | 256;
+  dataset: DatasetConfig;
+  text: { maxWords: number };
+  baseline: BaselineConfig;
+  train: TrainConfig;
+  preview: { count: number; captions?: string[]; seed: number };
+  backend: BackendChoice;
+  threads: number;
+}
+
+/** Image sizes each method's architecture can produce. */
+export const METHOD_IMAGE_SIZES: Record<MethodName, number[]> = {
+  baseline: [32, 64, 128],
+};
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly errors: SchemaError[]) {
+    super(`${file}: invalid config\n` + errors.map((e) => `  ${e.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
+}
+
+/** Parses JSON, turning a syntax error into a message with line and column. */
+export function parseJsonWithPosition(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const where = m ? lineCol(text, Number(m[1])) : undefined;
+    throw new ConfigError(file, [{ pointer: '', message: `JSON syntax error${where ? ` at line ${where.line}, column ${where.col}` : ''}: ${msg}` }]);
+  }
+}
+
+/** Checks that need more than the schema. */
+export function semanticErrors(cfg: T2IConfig): SchemaError[] {
+  const errors: SchemaError[] = [];
+  const sizes = METHOD_IMAGE_SIZES[cfg.method];
+  if (sizes && !sizes.includes(cfg.imageSize)) {
+    errors.push({ pointer: '/imageSize', message: `/imageSize ${cfg.imageSize} is not supported by method "${cfg.method}"; use one of ${sizes.join(', ')}` });
+  }
+  if (cfg.dataset.kind === 'shapes') {
+    const seen = new Set<string>();
+    cfg.dataset.holdout.forEach(([c, s], i) => {
+      const key = `${c}/${s}`;
+      if (seen.has(key)) errors.push({ pointer: `/dataset/holdout/${i}`, message: `/dataset/holdout/${i} repeats [${c}, ${s}]` });
+      seen.add(key);
+    });
+  }
+  if (cfg.train.batchSize > 4096) errors.push({ pointer: '/train/batchSize', message: '/train/batchSize is too large' });
+  return errors;
+}
+
+/** Validates a parsed config object and fills defaults; throws ConfigError naming every bad field. */
+export function resolveConfig(raw: unknown, file = '<config>'): T2IConfig {
+  const errors = validateSchema(raw, CONFIG_SCHEMA);
+  if (errors.length) throw new ConfigError(file, errors);
+  const cfg = applyDefaults(raw, CONFIG_SCHEMA) as T2IConfig;
+  const semantic = semanticErrors(cfg);
+  if (semantic.length) throw new ConfigError(file, semantic);
+  return cfg;
+}
+
+export function loadConfig(file: string): T2IConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [{ pointer: '', message: `cannot read config: ${(e as Error).message}` }]);
+  }
+  return resolveConfig(parseJsonWithPosition(text, file), file);
+}
+
+/** Display name of a config: its `name` field or its file stem. */
+export function configDisplayName(cfg: T2IConfig, file: string): string {
+  return cfg.name ?? path.basename(file).replace(/\.t2i\.json$/i, '');
+}
