@@ -1,0 +1,142 @@
+// The headless T2I Lab CLI. The extension runs this same file as its trainer
+// process, so a run started here and one started from VS Code are identical.
+//
+//   t2i train <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
+//   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
+//   t2i shapes --out DIR --count N --size S [--seed N]
+import path from 'node:path';
+import type { BackendChoice } from '../protocol/events';
+import { ConfigError } from './config/config';
+import { writeShapesFolder } from './data/shapesCommand';
+import { sample } from './train/sample';
+import { train } from './train/trainer';
+
+const USAGE = `usage:
+  t2i train <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--threads N]
+  t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
+  t2i shapes --out DIR --count N --size S [--seed N]`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string>;
+}
+
+function parseArgs(argv: string[], known: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2);
+      if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+function intFlag(p: Parsed, name: string, min = 0): number | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+function numFlag(p: Parsed, name: string): number | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0, got "${v}"`);
+  return n;
+}
+
+const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
+function backendFlag(p: Parsed): BackendChoice | undefined {
+  const v = p.flags.get('backend');
+  if (v !== undefined && !BACKENDS.includes(v)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+  return v as BackendChoice | undefined;
+}
+
+/** Stop requests: SIGINT/SIGTERM, or {type:'stop'} over IPC when forked by the extension. */
+function stopSignal(): () => boolean {
+  let stop = false;
+  const request = (why: string) => {
+    if (stop) return;
+    stop = true;
+    console.log(`stop requested (${why}): finishing the step and writing a checkpoint`);
+  };
+  process.on('SIGINT', () => (stop ? process.exit(130) : request('SIGINT')));
+  process.on('SIGTERM', () => request('SIGTERM'));
+  process.on('message', (m: unknown) => {
+    if ((m as { type?: unknown })?.type === 'stop') request('stop message');
+  });
+  // Without an IPC parent, a closed channel must not keep us alive.
+  process.on('disconnect', () => request('parent disconnected'));
+  return () => stop;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'train': {
+      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
+      if (p.positional.length !== 1) throw new UsageError('train needs exactly one config file');
+      const result = await train({
+        configPath: p.positional[0],
+        runDir: p.flags.get('run-dir'),
+        steps: intFlag(p, 'steps', 1),
+        maxMinutes: numFlag(p, 'max-minutes'),
+        backend: backendFlag(p),
+        threads: intFlag(p, 'threads', 1),
+        shouldStop: stopSignal(),
+      });
+      console.log(`run folder: ${result.runDir}`);
+      console.log(`step ${result.step} (${result.reason}), backend ${result.backend.name} x${result.backend.threads}, mean step ${result.meanStepMs.toFixed(1)} ms`);
+      return 0;
+    }
+    case 'sample': {
+      const p = parseArgs(rest, ['captions', 'out', 'seed', 'backend']);
+      if (p.positional.length !== 1) throw new UsageError('sample needs exactly one config file or run folder');
+      const captionsFile = p.flags.get('captions');
+      const outDir = p.flags.get('out');
+      if (!captionsFile || !outDir) throw new UsageError('sample needs --captions FILE and --out DIR');
+      const r = await sample({ target: p.positional[0], captionsFile, outDir, seed: intFlag(p, 'seed'), backend: backendFlag(p) });
+      console.log(`wrote ${r.files.length} images to ${path.resolve(outDir)} (checkpoint step ${r.step})`);
+      return 0;
+    }
+    case 'shapes': {
+      const p = parseArgs(rest, ['out', 'count', 'size', 'seed']);
+      const out = p.flags.get('out');
+      const count = intFlag(p, 'count', 1);
+      const size = intFlag(p, 'size', 8);
+      if (!out || count === undefined || size === undefined) throw new UsageError('shapes needs --out DIR --count N --size S');
+      const r = await writeShapesFolder({ out, count, size, seed: intFlag(p, 'seed') ?? 0 });
+      console.log(`wrote ${r.files} images and shapes.jsonl to ${path.resolve(out)} in ${r.ms} ms`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // Exit explicitly: wasm pthread workers would otherwise keep the process alive.
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) console.error(`t2i: ${e.message}\n${USAGE}`);
+    else if (e instanceof ConfigError) console.error(e.message);
+    else console.error(`t2i: ${(e as Error).message ?? e}`);
+    process.exit(e instanceof UsageError || e instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,79 @@
+// Adam with PyTorch's update rule and named, checkpointable state. tfjs's own
+// AdamOptimizer keys its moments by engine-generated variable names, which
+// differ between processes, so its state cannot be restored by name.
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps?: number;
+}
+
+export class Adam {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  step = 0;
+
+  constructor(readonly name: string, readonly vars: [string, tf.Variable][], readonly opts: AdamOptions) {
+    for (const [n, w] of vars) {
+      this.m.set(n, tf.variable(tf.zerosLike(w), false));
+      this.v.set(n, tf.variable(tf.zerosLike(w), false));
+    }
+  }
+
+  /**
+   * Minimises `loss` over this optimiser's variables. `loss` returns a scalar
+   * and may return extra scalars to report; everything it makes is disposed.
+   */
+  minimize(loss: () => tf.Scalar): number {
+    const list = this.vars.map(([, w]) => w);
+    const { value, grads } = tf.variableGrads(loss, list);
+    this.apply(this.vars.map(([n, w]) => [n, w, grads[w.name]]));
+    const out = value.dataSync()[0];
+    value.dispose();
+    tf.dispose(Object.values(grads));
+    return out;
+  }
+
+  apply(items: [string, tf.Variable, tf.Tensor | undefined][]): void {
+    this.step++;
+    const { lr, beta1, beta2 } = this.opts;
+    const eps = this.opts.eps ?? 1e-8;
+    const bc1 = 1 - Math.pow(beta1, this.step);
+    const bc2 = Math.sqrt(1 - Math.pow(beta2, this.step));
+    tf.tidy(() => {
+      for (const [n, w, g] of items) {
+        if (!g) continue; // a variable the loss does not reach
+        const m = this.m.get(n)!;
+        const v = this.v.get(n)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), bc2), eps);
+        w.assign(tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1)));
+      }
+    });
+  }
+
+  /** Moments and step, named `<opt>/m/<var>`, `<opt>/v/<var>`, `<opt>/step`. */
+  state(): [string, tf.Tensor][] {
+    const out: [string, tf.Tensor][] = [];
+    for (const [n] of this.vars) {
+      out.push([`${this.name}/m/${n}`, this.m.get(n)!]);
+      out.push([`${this.name}/v/${n}`, this.v.get(n)!]);
+    }
+    return out;
+  }
+
+  loadState(get: (name: string) => tf.Tensor, step: number): void {
+    for (const [n] of this.vars) {
+      this.m.get(n)!.assign(get(`${this.name}/m/${n}`));
+      this.v.get(n)!.assign(get(`${this.name}/v/${n}`));
+    }
+    this.step = step;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m.values(), ...this.v.values()]);
+  }
+}

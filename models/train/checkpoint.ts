@@ -1,0 +1,65 @@
+// Checkpoints: a method's named tensors plus the counters and RNG state needed
+// to resume, in one safetensors file written atomically.
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { writeFileAtomic } from '../run/atomicWrite';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
+import type { T2IMethod } from './method';
+
+export interface CheckpointMeta {
+  format: 't2i-lab-checkpoint';
+  version: 1;
+  method: string;
+  step: number;
+  counters: Record<string, number>;
+  rng: Record<string, number[]>;
+}
+
+export function saveCheckpoint(file: string, method: T2IMethod, meta: Omit<CheckpointMeta, 'format' | 'version' | 'method' | 'counters'>): void {
+  const tensors: [string, SafeTensor][] = method.state().map(([name, t]) => [
+    name,
+    { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data: t.dataSync() as Float32Array | Int32Array },
+  ]);
+  const full: CheckpointMeta = { format: 't2i-lab-checkpoint', version: 1, method: method.name, counters: method.counters(), ...meta };
+  writeFileAtomic(file, encodeSafetensors(tensors, { t2i: JSON.stringify(full) }));
+}
+
+/** Reads a checkpoint's metadata and tensors; errors name the file. */
+export function readCheckpoint(file: string): { meta: CheckpointMeta; tensors: Map<string, SafeTensor> } {
+  let parsed;
+  try {
+    parsed = decodeSafetensors(fs.readFileSync(file));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(parsed.metadata.t2i ?? '');
+  } catch {
+    throw new Error(`${file}: not a T2I Lab checkpoint (no "t2i" metadata)`);
+  }
+  if (meta.format !== 't2i-lab-checkpoint') throw new Error(`${file}: not a T2I Lab checkpoint`);
+  return { meta, tensors: parsed.tensors };
+}
+
+/** Loads a checkpoint into a method; throws naming the file and the first tensor that differs. */
+export function loadCheckpoint(file: string, method: T2IMethod): CheckpointMeta {
+  const { meta, tensors } = readCheckpoint(file);
+  if (meta.method !== method.name) throw new Error(`${file}: checkpoint is for method "${meta.method}", the config says "${method.name}"`);
+  const made: tf.Tensor[] = [];
+  try {
+    method.loadState((name) => {
+      const t = tensors.get(name);
+      if (!t) return undefined;
+      const tensor = tf.tensor(t.data, t.shape, t.dtype === 'I32' ? 'int32' : 'float32');
+      made.push(tensor);
+      return tensor;
+    });
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  } finally {
+    tf.dispose(made);
+  }
+  method.loadCounters(meta.counters);
+  return meta;
+}

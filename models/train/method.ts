@@ -1,0 +1,34 @@
+// What the trainer needs from a method. Each paper method (and the baseline)
+// implements this in its own folder; the trainer, sampling and the run folder
+// stay the same for all of them.
+import type * as tf from '@tensorflow/tfjs-core';
+
+export interface Batch {
+  /** Real images [B, S, S, 3] in [-1, 1]. */
+  images: tf.Tensor4D;
+  /** Word ids [B, T] (int32), 0-padded. */
+  ids: tf.Tensor2D;
+  /** Real word count per caption. */
+  lengths: Int32Array;
+  /** Class labels, -1 where unknown. */
+  labels: Int32Array;
+}
+
+export interface T2IMethod {
+  readonly name: string;
+  /** Loss series this method reports every step, in display order. */
+  readonly lossNames: string[];
+  readonly noiseDim: number;
+  /** One full training step (all D and G updates); returns each loss as a number. */
+  trainStep(batch: Batch): Record<string, number>;
+  /** Images [N, S, S, 3] in [-1, 1] for word ids [N, T] and noise [N, noiseDim], eval mode. */
+  generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D;
+  /** Every tensor a checkpoint must hold (weights, running stats, optimiser state), by name. */
+  state(): [string, tf.Tensor][];
+  /** Restores from named tensors; throws naming any missing tensor or shape mismatch. */
+  loadState(get: (name: string) => tf.Tensor | undefined): void;
+  /** Scalar counters to checkpoint (e.g. optimiser steps). */
+  counters(): Record<string, number>;
+  loadCounters(c: Record<string, number>): void;
+  dispose(): void;
+}

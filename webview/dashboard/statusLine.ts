@@ -1,0 +1,84 @@
+// The status line's words, from the run model and the trainer's activity. Pure.
+import type { TrainerActivity } from '../../protocol/webview';
+import { stepsPerSecond, type RunModel } from './runModel';
+
+export type StateKind = 'busy' | 'ok' | 'warn' | 'error' | 'idle';
+
+export interface StatusParts {
+  state: string;
+  kind: StateKind;
+  /** e.g. "wasm · 2 threads" */
+  backend?: string;
+  /** e.g. "step 120 / 3,000" */
+  step?: string;
+  /** e.g. "4.2 steps/s · ~11 min left" */
+  speed?: string;
+  /** e.g. "checkpoint 100" */
+  checkpoint?: string;
+}
+
+const DONE_LABEL = {
+  completed: ['Completed', 'ok'],
+  stopped: ['Stopped', 'ok'],
+  'time-limit': ['Time limit reached', 'ok'],
+  failed: ['Failed', 'error'],
+} as const;
+
+export function stateOf(run: RunModel, activity: TrainerActivity, hasRun: boolean): { state: string; kind: StateKind } {
+  switch (activity) {
+    case 'starting':
+      return { state: 'Starting…', kind: 'busy' };
+    case 'running':
+      return { state: 'Training', kind: 'busy' };
+    case 'stopping':
+      return { state: 'Stopping…', kind: 'busy' };
+    case 'external':
+      return { state: 'Training (outside this window)', kind: 'busy' };
+    case 'idle':
+      break;
+  }
+  if (run.done) {
+    const [state, kind] = DONE_LABEL[run.done.reason] ?? ['Finished', 'ok'];
+    return { state, kind };
+  }
+  if (run.lastError) return { state: 'Failed', kind: 'error' };
+  if (!hasRun) return { state: 'No runs yet', kind: 'idle' };
+  return { state: 'Interrupted', kind: 'warn' };
+}
+
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds - h * 3600) / 60);
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: boolean): StatusParts {
+  const parts: StatusParts = stateOf(run, activity, hasRun);
+  if (run.backend) {
+    const t = run.backend.threads;
+    parts.backend = t > 0 ? `${run.backend.name} · ${t} thread${t === 1 ? '' : 's'}` : run.backend.name;
+  }
+  if (run.lastStep !== undefined || run.totalSteps !== undefined) {
+    const at = formatInt(run.lastStep ?? run.startStep);
+    parts.step = run.totalSteps ? `step ${at} / ${formatInt(run.totalSteps)}` : `step ${at}`;
+  }
+  const live = activity === 'running' || activity === 'external';
+  const rate = stepsPerSecond(run);
+  if (live && rate !== undefined) {
+    const r = rate >= 10 ? rate.toFixed(0) : rate.toFixed(1);
+    let speed = `${r} steps/s`;
+    if (run.totalSteps && run.lastStep !== undefined && run.totalSteps > run.lastStep) {
+      speed += ` · ~${formatDuration((run.totalSteps - run.lastStep) / rate)} left`;
+    }
+    parts.speed = speed;
+  }
+  if (run.lastCheckpoint) parts.checkpoint = `checkpoint ${formatInt(run.lastCheckpoint.step)}`;
+  return parts;
+}
