@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyEvents, emptyRun } from '../../webview/dashboard/runModel';
+import { formatDuration, stateOf, statusParts } from '../../webview/dashboard/statusLine';
+
+const run = () => applyEvents(emptyRun(), [
+  { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'baseline', configPath: 'c', pid: 1, startStep: 0,
+    totalSteps: 3000, imageSize: 32, lossNames: ['d'], backend: { name: 'wasm', threads: 2, attempts: [] } },
+  { type: 'step', t: 0, step: 100, losses: { d: 1 }, stepMs: 1 },
+  { type: 'step', t: 10_000, step: 120, losses: { d: 1 }, stepMs: 1 },
+  { type: 'checkpoint', t: 10_000, step: 100, path: 'checkpoints/step-000100.safetensors' },
+]);
+
+test('status names backend, threads, step, speed and checkpoint while training', () => {
+  const p = statusParts(run(), 'running', true);
+  assert.equal(p.state, 'Training');
+  assert.equal(p.backend, 'wasm · 2 threads');
+  assert.equal(p.step, 'step 120 / 3,000');
+  assert.equal(p.speed, '2.0 steps/s · ~24 min left');
+  assert.equal(p.checkpoint, 'checkpoint 100');
+});
+
+test('no speed once the trainer is gone; the done reason names the state', () => {
+  const r = applyEvents(run(), [{ type: 'done', t: 11_000, step: 120, reason: 'stopped' }]);
+  const p = statusParts(r, 'idle', true);
+  assert.equal(p.state, 'Stopped');
+  assert.equal(p.speed, undefined);
+});
+
+test('a run with no done and no trainer is interrupted; an empty config has no runs', () => {
+  assert.deepEqual(stateOf(run(), 'idle', true), { state: 'Interrupted', kind: 'warn' });
+  assert.deepEqual(stateOf(emptyRun(), 'idle', false), { state: 'No runs yet', kind: 'idle' });
+  assert.equal(stateOf(emptyRun(), 'starting', false).state, 'Starting…');
+});
+
+test('durations read naturally', () => {
+  assert.equal(formatDuration(12), '12 s');
+  assert.equal(formatDuration(600), '10 min');
+  assert.equal(formatDuration(3 * 3600 + 20 * 60), '3 h 20 min');
+});
