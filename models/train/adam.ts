@@ -2,6 +2,8 @@
 // AdamOptimizer keys its moments by engine-generated variable names, which
 // differ between processes, so its state cannot be restored by name.
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone has no gradient functions; anything that trains needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 export interface AdamOptions {
   lr: number;

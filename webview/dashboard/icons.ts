@@ -15,13 +15,13 @@ const ICONS = {
 export type IconName = keyof typeof ICONS;
 
 /** An inline SVG element for a codicon, sized by CSS (1em by default). */
-export function icon(name: IconName, className = "icon"): SVGSVGElement {
+export function icon(name: IconName, className = 'icon'): SVGSVGElement {
   const [viewBox, body] = ICONS[name];
-  const el = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  el.setAttribute("viewBox", viewBox);
-  el.setAttribute("fill", "currentColor");
-  el.setAttribute("aria-hidden", "true");
-  el.setAttribute("class", className);
+  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  el.setAttribute('viewBox', viewBox);
+  el.setAttribute('fill', 'currentColor');
+  el.setAttribute('aria-hidden', 'true');
+  el.setAttribute('class', className);
   // Trusted constant markup from this file, never data.
   el.innerHTML = body;
   return el;

@@ -66,3 +66,11 @@ export function decimateMinMax(xs: readonly number[], ys: readonly number[], max
   out.push({ x: xs[n - 1], y: ys[n - 1] });
   return out;
 }
+
+/** Loss values: enough digits to compare, no more. */
+export function formatLoss(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return v.toPrecision(4).replace(/\.?0+$/, '');
+}

@@ -34,17 +34,16 @@ function productShape(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpo
 
 /** Maps a flat index over the broadcast batch shape to the flat batch index of one operand. */
 function batchIndexer(operandOuter: number[], outer: number[]): (i: number) => number {
-  const offset = outer.length - operandOuter.length;
-  const outStrides = util.computeStrides(outer);
-  const strides = util.computeStrides(operandOuter);
+  const rank = outer.length, offset = rank - operandOuter.length;
+  const outStrides = [...util.computeStrides(outer), 1];
+  const strides = [...util.computeStrides(operandOuter), 1];
   return (i: number) => {
     let index = 0, rest = i;
-    for (let d = 0; d < outer.length; d++) {
-      const coord = d < outer.length - 1 ? Math.floor(rest / outStrides[d]) : rest;
-      if (d < outer.length - 1) rest -= coord * outStrides[d];
+    for (let d = 0; d < rank; d++) {
+      const coord = Math.floor(rest / outStrides[d]);
+      rest -= coord * outStrides[d];
       const od = d - offset;
-      if (od < 0 || operandOuter[od] === 1) continue;
-      index += coord * (od < operandOuter.length - 1 ? strides[od] : 1);
+      if (od >= 0 && operandOuter[od] !== 1) index += coord * strides[od];
     }
     return index;
   };

@@ -1,0 +1,55 @@
+// Training kernels for tfjs' wasm backend: the gradients it lacks, fixes for the ones it
+// gets wrong, and replacements for the ones that are too slow to train with.
+//
+//   Conv2DBackpropFilter                 missing        transposed im2col + one XNNPACK GEMM
+//   Conv2DBackpropInput                  slow (loop)    stride 1: XNNPACK conv with flipped filter;
+//                                                       else XNNPACK GEMM + col2im
+//   DepthwiseConv2dNativeBackpropFilter  missing        direct loops
+//   DepthwiseConv2dNativeBackpropInput   missing        direct loops
+//   UnsortedSegmentSum                   missing        scatter-add (gather / embedding gradient)
+//   MaxPoolGrad                          wrong          drops windows whose max is negative
+//   ResizeNearestNeighborGrad            wrong          ignores halfPixelCenters
+//   BatchMatMul                          slow           transposes materialised, batches split
+//   _FusedMatMul                         slow + wrong   wrong with transpose + bias; see batchMatMul.ts
+//   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
+//
+// Safe to call any number of times, before or after the wasm backend is initialised.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
+import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv2dGrads';
+import { cpuFallback } from './kernels/cpuFallback';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './kernels/depthwiseGrads';
+import { maxPoolGrad } from './kernels/maxPoolGrad';
+import { captureAllNative, captureNative } from './kernels/nativeKernels';
+import { resizeNearestNeighborGrad } from './kernels/resizeNearestNeighborGrad';
+import { unsortedSegmentSum } from './kernels/unsortedSegmentSum';
+
+export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseConv2dNativeBackpropInput,
+  UnsortedSegmentSum: unsortedSegmentSum,
+  MaxPoolGrad: maxPoolGrad,
+  ResizeNearestNeighborGrad: resizeNearestNeighborGrad,
+  BatchMatMul: batchMatMul,
+  _FusedMatMul: fusedMatMul,
+  Einsum: cpuFallback('Einsum'),
+};
+
+/** Registers WASM_TRAINING_KERNELS on the 'wasm' backend (idempotent). Returns the kernel names. */
+export function registerWasmTrainingKernels(): string[] {
+  captureAllNative();
+  for (const [kernelName, kernelFunc] of Object.entries(WASM_TRAINING_KERNELS)) {
+    const current = tf.getKernel(kernelName, 'wasm');
+    if (current?.kernelFunc === kernelFunc) continue;
+    // Keep wasm's setupFunc: if the backend is not initialised yet, the engine runs it at
+    // init, and the native kernel we delegate to needs it.
+    const original = captureNative(kernelName);
+    if (current) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: original?.setupFunc });
+  }
+  return Object.keys(WASM_TRAINING_KERNELS);
+}

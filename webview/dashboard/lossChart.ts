@@ -1,0 +1,215 @@
+// The loss chart: one line per loss head (smoothed, with the raw values kept
+// faint behind it), step on x, a vertical cursor at the slider's step.
+// Chart.js, registered piece by piece so the bundle carries only a line chart.
+import {
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type Plugin,
+} from 'chart.js';
+import type { RunModel } from './runModel';
+import { decimateMinMax, emaSmooth, formatLoss, type Point } from './seriesMath';
+import { readChartTheme, watchTheme, withAlpha, type ChartTheme } from './theme';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+
+type LineDataset = ChartDataset<'line', Point[]> & { head: string; raw: boolean };
+
+interface CursorOptions {
+  step?: number;
+  color: string;
+}
+
+/** Draws the slider's step as a dashed vertical line. */
+const cursorPlugin: Plugin<'line', CursorOptions> = {
+  id: 't2iCursor',
+  afterDatasetsDraw(chart, _args, opts) {
+    const x = chart.scales.x;
+    if (opts.step === undefined || !x || opts.step < x.min || opts.step > x.max) return;
+    const px = x.getPixelForValue(opts.step);
+    const { top, bottom } = chart.chartArea;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.strokeStyle = opts.color;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(px, top);
+    ctx.lineTo(px, bottom);
+    ctx.stroke();
+    ctx.restore();
+  },
+};
+
+export class LossChart {
+  private readonly chart: Chart<'line', Point[]>;
+  private theme: ChartTheme;
+  private readonly stopWatching: () => void;
+  private hidden = new Set<string>();
+  /** Points drawn across all datasets, for tests and the empty state. */
+  drawnPoints = 0;
+
+  constructor(canvas: HTMLCanvasElement, onPickStep: (step: number) => void) {
+    this.theme = readChartTheme();
+    this.chart = new Chart<'line', Point[]>(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        responsive: true,
+        parsing: false,
+        normalized: true,
+        spanGaps: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { precision: 0, maxTicksLimit: 8 } },
+          y: { type: 'linear', grace: '5%', ticks: { maxTicksLimit: 6 } },
+        },
+        plugins: {
+          legend: {
+            position: 'top',
+            align: 'end',
+            labels: {
+              boxWidth: 12,
+              boxHeight: 2,
+              filter: (item, data) => !(data.datasets[item.datasetIndex ?? 0] as LineDataset).raw,
+            },
+            // A head's raw and smoothed lines toggle together.
+            onClick: (_e, item) => {
+              const ds = this.chart.data.datasets[item.datasetIndex ?? 0] as LineDataset;
+              if (this.hidden.has(ds.head)) this.hidden.delete(ds.head);
+              else this.hidden.add(ds.head);
+              for (const d of this.chart.data.datasets as LineDataset[]) d.hidden = this.hidden.has(d.head);
+              this.chart.update('none');
+            },
+          },
+          tooltip: {
+            filter: (item) => !(item.dataset as LineDataset).raw,
+            callbacks: {
+              title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+              label: (item) => ` ${(item.dataset as LineDataset).head}: ${formatLoss(item.parsed.y ?? NaN)}`,
+            },
+          },
+          t2iCursor: { color: this.theme.cursor },
+        } as never,
+        onClick: (e) => {
+          const x = this.chart.scales.x;
+          if (e.x === null || e.x === undefined || !x) return;
+          const step = x.getValueForPixel(e.x);
+          if (step !== undefined) onPickStep(step);
+        },
+      },
+      plugins: [cursorPlugin],
+    });
+    this.applyTheme();
+    this.stopWatching = watchTheme(() => {
+      this.theme = readChartTheme();
+      this.applyTheme();
+      this.recolor();
+      this.chart.update('none');
+    });
+  }
+
+  /** Rebuilds the lines from the model; `smoothing` is the EMA weight (0 = raw only). */
+  setData(run: RunModel, smoothing: number): void {
+    // About two points per horizontal pixel is all a line can show.
+    const maxPoints = Math.max(200, Math.floor((this.chart.width || 600) * 2));
+    const datasets: LineDataset[] = [];
+    let drawn = 0;
+    for (const head of run.lossNames) {
+      const s = run.series.get(head);
+      if (!s || s.steps.length === 0) continue;
+      const raw = decimateMinMax(s.steps, s.values, maxPoints);
+      if (smoothing > 0) {
+        datasets.push(this.dataset(head, true, raw));
+        const smooth = decimateMinMax(s.steps, emaSmooth(s.values, smoothing), maxPoints);
+        datasets.push(this.dataset(head, false, smooth));
+        drawn += smooth.length;
+      } else {
+        datasets.push(this.dataset(head, false, raw));
+        drawn += raw.length;
+      }
+    }
+    this.chart.data.datasets = datasets;
+    this.recolor();
+    this.drawnPoints = drawn;
+    this.chart.update('none');
+  }
+
+  setCursor(step: number | undefined): void {
+    const opts = this.pluginOptions();
+    if (opts.step === step) return;
+    opts.step = step;
+    this.chart.draw();
+  }
+
+  dispose(): void {
+    this.stopWatching();
+    this.chart.destroy();
+  }
+
+  private dataset(head: string, raw: boolean, data: Point[]): LineDataset {
+    return {
+      label: raw ? `${head} (raw)` : head,
+      head,
+      raw,
+      data,
+      hidden: this.hidden.has(head),
+      borderWidth: raw ? 1 : 1.5,
+      order: raw ? 2 : 1,
+      pointHitRadius: raw ? 0 : 4,
+    };
+  }
+
+  /** Colours by head (the order of lossNames), so a head keeps its colour. */
+  private recolor(): void {
+    const heads: string[] = [];
+    for (const d of this.chart.data.datasets as LineDataset[]) {
+      if (!heads.includes(d.head)) heads.push(d.head);
+      const base = this.theme.series[heads.indexOf(d.head) % this.theme.series.length];
+      d.borderColor = d.raw ? withAlpha(base, 0.28) : base;
+      d.backgroundColor = base;
+    }
+  }
+
+  private pluginOptions(): CursorOptions {
+    return (this.chart.options.plugins as unknown as { t2iCursor: CursorOptions }).t2iCursor;
+  }
+
+  private applyTheme(): void {
+    const t = this.theme;
+    const o = this.chart.options;
+    Chart.defaults.font.family = t.fontFamily;
+    Chart.defaults.font.size = Math.max(11, t.fontSize - 1);
+    Chart.defaults.color = t.muted;
+    for (const axis of ['x', 'y'] as const) {
+      const scale = o.scales?.[axis];
+      if (!scale) continue;
+      scale.grid = { ...scale.grid, color: t.grid };
+      scale.border = { ...scale.border, color: t.grid };
+      scale.ticks = { ...scale.ticks, color: t.muted };
+      if ('title' in scale && scale.title) scale.title = { ...scale.title, color: t.muted };
+    }
+    const plugins = o.plugins!;
+    plugins.legend!.labels = { ...plugins.legend!.labels, color: t.foreground };
+    Object.assign(plugins.tooltip!, {
+      backgroundColor: t.tooltipBackground,
+      borderColor: t.tooltipBorder,
+      borderWidth: 1,
+      titleColor: t.foreground,
+      bodyColor: t.foreground,
+      cornerRadius: 3,
+      displayColors: true,
+      boxWidth: 8,
+      boxHeight: 8,
+    });
+    this.pluginOptions().color = t.cursor;
+  }
+}
