@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decimateMinMax, emaSmooth } from '../../webview/dashboard/seriesMath';
+import { decimateMinMax, emaSmooth, formatLoss } from '../../webview/dashboard/seriesMath';
 
 test('EMA weight 0 leaves values unchanged', () => {
   assert.deepEqual(emaSmooth([1, 5, 2], 0), [1, 5, 2]);
@@ -44,4 +44,13 @@ test('decimation bounds the point count, keeps ends, spikes and x order', () => 
   assert.ok(pts.some((p) => p.y === 50));
   assert.ok(pts.some((p) => p.y === -50));
   for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x > pts[i - 1].x);
+});
+
+test('loss values print with four significant digits and no trailing zeros', () => {
+  assert.equal(formatLoss(0.912345), '0.9123');
+  assert.equal(formatLoss(1.5), '1.5');
+  assert.equal(formatLoss(1200), '1200');
+  assert.equal(formatLoss(0), '0');
+  assert.equal(formatLoss(0.00001234), '1.23e-5');
+  assert.equal(formatLoss(NaN), 'NaN');
 });

@@ -72,5 +72,6 @@ export function formatLoss(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return v.toPrecision(4).replace(/\.?0+$/, '');
+  const s = v.toPrecision(4);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
