@@ -1,0 +1,153 @@
+// The sample grids at the selected step: the generated grid beside the real
+// one, scaled up by a whole factor with crisp pixels, and the grid's captions.
+// Hovering a caption outlines its cell in both grids, and the other way round.
+import type { SampleSnapshot } from '../../protocol/webview';
+
+/** Whole-number zoom that fits `native` pixels into `avail`, within [1, max]. */
+export function pixelScale(native: number, avail: number, max = 8): number {
+  if (native <= 0 || !Number.isFinite(avail)) return 1;
+  return Math.min(max, Math.max(1, Math.floor(avail / native)));
+}
+
+interface Figure {
+  root: HTMLElement;
+  img: HTMLImageElement;
+  overlay: HTMLElement;
+  caption: HTMLElement;
+}
+
+export class SamplesView {
+  private readonly generated: Figure;
+  private readonly real: Figure;
+  private readonly captions: HTMLOListElement;
+  private current?: SampleSnapshot;
+
+  constructor(private readonly grids: HTMLElement, captions: HTMLOListElement) {
+    this.generated = this.figure('sample-img', 'Generated');
+    this.real = this.figure('real-img', 'Real');
+    this.captions = captions;
+    grids.append(this.generated.root, this.real.root);
+    new ResizeObserver(() => this.layout()).observe(grids);
+    captions.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
+    captions.addEventListener('pointerleave', () => this.highlight(undefined));
+  }
+
+  show(snap: SampleSnapshot | undefined): void {
+    const prev = this.current;
+    this.current = snap;
+    this.grids.hidden = !snap;
+    if (!snap) return;
+    this.setImage(this.generated, snap.uri, `Generated samples at step ${snap.step}`);
+    this.generated.caption.textContent = `Generated · step ${snap.step.toLocaleString('en-US')}`;
+    this.real.root.hidden = !snap.realUri;
+    if (snap.realUri) this.setImage(this.real, snap.realUri, 'Real images');
+    // Captions and cell overlays only change when the layout does.
+    if (!prev || JSON.stringify(prev.meta) !== JSON.stringify(snap.meta)) {
+      this.renderCaptions(snap);
+      this.renderOverlay(this.generated, snap);
+      this.renderOverlay(this.real, snap);
+    }
+    this.layout();
+  }
+
+  private figure(id: string, label: string): Figure {
+    const root = document.createElement('figure');
+    root.className = 'grid-figure';
+    const frame = document.createElement('div');
+    frame.className = 'grid-frame';
+    const img = document.createElement('img');
+    img.id = id;
+    img.className = 'pixelated';
+    img.decoding = 'async';
+    img.draggable = false;
+    // Without a layout the image keeps its natural size until it has loaded.
+    img.addEventListener('load', () => this.layout());
+    const overlay = document.createElement('div');
+    overlay.className = 'grid-overlay';
+    overlay.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
+    overlay.addEventListener('pointerleave', () => this.highlight(undefined));
+    frame.append(img, overlay);
+    const caption = document.createElement('figcaption');
+    caption.textContent = label;
+    root.append(frame, caption);
+    return { root, img, overlay, caption };
+  }
+
+  private setImage(f: Figure, uri: string, alt: string): void {
+    // Keep showing the previous grid until the next one has loaded: no flicker while scrubbing.
+    if (f.img.getAttribute('src') === uri) return;
+    const next = new Image();
+    next.onload = next.onerror = () => {
+      if (f.img.dataset.want !== uri) return;
+      f.img.src = uri;
+      f.img.alt = alt;
+    };
+    f.img.dataset.want = uri;
+    next.src = uri;
+    if (!f.img.getAttribute('src')) {
+      f.img.src = uri;
+      f.img.alt = alt;
+    }
+  }
+
+  private renderOverlay(f: Figure, snap: SampleSnapshot): void {
+    f.overlay.replaceChildren();
+    const meta = snap.meta;
+    if (!meta) return;
+    f.overlay.style.gridTemplateColumns = `repeat(${meta.cols}, 1fr)`;
+    f.overlay.style.gridTemplateRows = `repeat(${meta.rows}, 1fr)`;
+    for (let i = 0; i < meta.rows * meta.cols; i++) {
+      const cell = document.createElement('div');
+      cell.className = 'grid-cell';
+      cell.dataset.cell = String(i);
+      const text = meta.captions[i];
+      if (text) cell.title = `${i + 1}. ${text}`;
+      f.overlay.append(cell);
+    }
+  }
+
+  private renderCaptions(snap: SampleSnapshot): void {
+    this.captions.replaceChildren();
+    const list = snap.meta?.captions ?? [];
+    this.captions.hidden = list.length === 0;
+    list.forEach((text, i) => {
+      const li = document.createElement('li');
+      li.dataset.cell = String(i);
+      li.textContent = text;
+      this.captions.append(li);
+    });
+  }
+
+  private highlight(cell: string | undefined): void {
+    for (const el of this.grids.parentElement?.querySelectorAll<HTMLElement>('[data-cell]') ?? []) {
+      el.classList.toggle('hot', cell !== undefined && el.dataset.cell === cell);
+    }
+  }
+
+  /** Sizes both grids with one whole-number zoom that fits them side by side (or stacked when narrow). */
+  private layout(): void {
+    const meta = this.current?.meta;
+    const img = this.generated.img;
+    const nativeW = meta ? meta.cols * meta.cell : img.naturalWidth;
+    const nativeH = meta ? meta.rows * meta.cell : img.naturalHeight;
+    if (!nativeW || !nativeH) return;
+    const width = this.grids.clientWidth;
+    const gap = 24;
+    const both = this.real.root.hidden ? 1 : 2;
+    // Side by side when each still gets at least 2x; otherwise stack them.
+    const sideBySide = both === 2 && (width - gap) / 2 >= nativeW * 2;
+    const avail = sideBySide || both === 1 ? (width - gap * (both - 1)) / both : width;
+    const scale = pixelScale(nativeW, avail, 8);
+    this.grids.classList.toggle('stacked', !sideBySide && both === 2);
+    for (const f of [this.generated, this.real]) {
+      // The real grid normally has the same layout; trust its own size once it has loaded.
+      const own = f === this.real && f.img.naturalWidth > 0;
+      f.img.style.width = `${(own ? f.img.naturalWidth : nativeW) * scale}px`;
+      f.img.style.height = `${(own ? f.img.naturalHeight : nativeH) * scale}px`;
+    }
+  }
+}
+
+function cellOf(target: EventTarget | null): string | undefined {
+  return target instanceof HTMLElement ? target.closest<HTMLElement>('[data-cell]')?.dataset.cell : undefined;
+}
