@@ -9,6 +9,7 @@
 //   UnsortedSegmentSum                   missing        scatter-add (gather / embedding gradient)
 //   MaxPoolGrad                          wrong          drops windows whose max is negative
 //   ResizeNearestNeighborGrad            wrong          ignores halfPixelCenters
+//   ResizeBilinearGrad                   wrong          ignores halfPixelCenters
 //   BatchMatMul                          slow           transposes materialised, batches split
 //   _FusedMatMul                         slow + wrong   wrong with transpose + bias; see batchMatMul.ts
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
@@ -23,6 +24,7 @@ import { cpuFallback } from './kernels/cpuFallback';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './kernels/depthwiseGrads';
 import { maxPoolGrad } from './kernels/maxPoolGrad';
 import { captureAllNative, captureNative } from './kernels/nativeKernels';
+import { resizeBilinearGrad } from './kernels/resizeBilinearGrad';
 import { resizeNearestNeighborGrad } from './kernels/resizeNearestNeighborGrad';
 import { unsortedSegmentSum } from './kernels/unsortedSegmentSum';
 
@@ -34,6 +36,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   UnsortedSegmentSum: unsortedSegmentSum,
   MaxPoolGrad: maxPoolGrad,
   ResizeNearestNeighborGrad: resizeNearestNeighborGrad,
+  ResizeBilinearGrad: resizeBilinearGrad,
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
   Einsum: cpuFallback('Einsum'),

@@ -30,7 +30,8 @@ export function drawShape(canvas: Uint8Array, spec: ShapeSpec, S: number): void 
   const y1 = Math.min(S - 1, Math.ceil(cy + half) - 1);
   for (let py = y0; py <= y1; py++) {
     for (let px = x0; px <= x1; px++) {
-      const a = coverage(px, py);
+      const K = Number(process.env.K ?? 1);
+      const a = Math.min(1, Math.max(0, (coverage(px, py) - 0.5) * K + 0.5));
       if (a <= 0) continue;
       const o = (py * S + px) * 3;
       if (a >= 1) {

@@ -3,7 +3,7 @@
 // live in one process (tests build many).
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone has no gradient functions; anything that trains needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../backend/registerGradients';
 
 /** A source of uniform [0,1) and standard-normal numbers (seeded, so init is reproducible). */
 export interface RandomSource {

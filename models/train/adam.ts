@@ -3,7 +3,7 @@
 // differ between processes, so its state cannot be restored by name.
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone has no gradient functions; anything that trains needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../backend/registerGradients';
 
 export interface AdamOptions {
   lr: number;

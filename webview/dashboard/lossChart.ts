@@ -20,37 +20,36 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 
 type LineDataset = ChartDataset<'line', Point[]> & { head: string; raw: boolean };
 
-interface CursorOptions {
-  step?: number;
-  color: string;
-}
-
 /** Draws the slider's step as a dashed vertical line. */
-const cursorPlugin: Plugin<'line', CursorOptions> = {
-  id: 't2iCursor',
-  afterDatasetsDraw(chart, _args, opts) {
-    const x = chart.scales.x;
-    if (opts.step === undefined || !x || opts.step < x.min || opts.step > x.max) return;
-    const px = x.getPixelForValue(opts.step);
-    const { top, bottom } = chart.chartArea;
-    const ctx = chart.ctx;
-    ctx.save();
-    ctx.strokeStyle = opts.color;
-    ctx.lineWidth = 1;
-    ctx.setLineDash([4, 3]);
-    ctx.beginPath();
-    ctx.moveTo(px, top);
-    ctx.lineTo(px, bottom);
-    ctx.stroke();
-    ctx.restore();
-  },
-};
+function cursorPlugin(cursor: () => { step?: number; color: string }): Plugin<'line'> {
+  return {
+    id: 't2iCursor',
+    afterDatasetsDraw(chart) {
+      const { step, color } = cursor();
+      const x = chart.scales.x;
+      if (step === undefined || !x || step < x.min || step > x.max) return;
+      const px = x.getPixelForValue(step);
+      const { top, bottom } = chart.chartArea;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, bottom);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+}
 
 export class LossChart {
   private readonly chart: Chart<'line', Point[]>;
   private theme: ChartTheme;
   private readonly stopWatching: () => void;
   private hidden = new Set<string>();
+  private cursorStep?: number;
   /** Points drawn across all datasets, for tests and the empty state. */
   drawnPoints = 0;
 
@@ -97,8 +96,7 @@ export class LossChart {
               label: (item) => ` ${(item.dataset as LineDataset).head}: ${formatLoss(item.parsed.y ?? NaN)}`,
             },
           },
-          t2iCursor: { color: this.theme.cursor },
-        } as never,
+        },
         onClick: (e) => {
           const x = this.chart.scales.x;
           if (e.x === null || e.x === undefined || !x) return;
@@ -106,7 +104,7 @@ export class LossChart {
           if (step !== undefined) onPickStep(step);
         },
       },
-      plugins: [cursorPlugin],
+      plugins: [cursorPlugin(() => ({ step: this.cursorStep, color: this.theme.cursor }))],
     });
     this.applyTheme();
     this.stopWatching = watchTheme(() => {
@@ -144,9 +142,8 @@ export class LossChart {
   }
 
   setCursor(step: number | undefined): void {
-    const opts = this.pluginOptions();
-    if (opts.step === step) return;
-    opts.step = step;
+    if (this.cursorStep === step) return;
+    this.cursorStep = step;
     this.chart.draw();
   }
 
@@ -179,10 +176,6 @@ export class LossChart {
     }
   }
 
-  private pluginOptions(): CursorOptions {
-    return (this.chart.options.plugins as unknown as { t2iCursor: CursorOptions }).t2iCursor;
-  }
-
   private applyTheme(): void {
     const t = this.theme;
     const o = this.chart.options;
@@ -210,6 +203,5 @@ export class LossChart {
       boxWidth: 8,
       boxHeight: 8,
     });
-    this.pluginOptions().color = t.cursor;
   }
 }

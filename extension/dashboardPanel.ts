@@ -1,0 +1,274 @@
+// One dashboard panel per config. It shows one run folder at a time: the run
+// being trained, else the one picked in the Runs view, else the latest. The
+// host reads the folder and forwards its events; the webview only draws.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunEvent, SampleEvent, SampleGridMeta } from '../protocol/events';
+import { parseDashboardMessage, type HostToDashboard, type SampleSnapshot, type TrainerActivity } from '../protocol/webview';
+import { configStem, runsRootFor } from '../models/run/layout';
+import { latestRun, readStatus } from '../models/run/runReader';
+import { isAlive } from './pid';
+import { RunTailer } from './runTailer';
+import type { Trainers } from './trainers';
+import type { Training } from './training';
+import { webviewHtml } from './webviewHtml';
+
+export const DASHBOARD_VIEW_TYPE = 't2i.dashboard';
+
+/** Events per message: big histories arrive in pieces, so the webview stays responsive. */
+const BATCH = 5000;
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  trainers: Trainers;
+  log: vscode.LogOutputChannel;
+  /** Runs the train and stop commands, with their checks and prompts. */
+  train(configPath: string): void;
+  stop(configPath: string): void;
+}
+
+export function dashboardOptions(extensionUri: vscode.Uri, configPath: string): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    // Only the bundles, the icons and this config's run folders; nothing else on disk.
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+      vscode.Uri.joinPath(extensionUri, 'media'),
+      vscode.Uri.file(runsRootFor(configPath)),
+    ],
+  };
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private ready = false;
+  private disposed = false;
+  private tailer?: RunTailer;
+  private runDir?: string;
+  private activity: TrainerActivity = 'idle';
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly configPath: string,
+    private readonly deps: DashboardDeps,
+    /** A run picked explicitly (Runs view); otherwise the latest is shown. */
+    private pinnedRunDir?: string,
+  ) {
+    const stem = configStem(configPath);
+    panel.title = `T2I: ${stem}`;
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-light.svg'),
+      dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-dark.svg'),
+    };
+    panel.webview.options = dashboardOptions(deps.extensionUri, configPath);
+    panel.webview.html = webviewHtml(panel.webview, deps.extensionUri, 'dashboard', panel.title);
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((m) => this.onMessage(m)),
+      // A hidden webview is torn down and posts `ready` again when shown; until then, post nothing.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.endSession();
+      }),
+      panel.onDidDispose(() => this.dispose()),
+      deps.trainers.onDidChange((t) => this.onTraining(t)),
+      deps.trainers.onDidEnd(({ training, failure }) => {
+        if (training.configPath !== this.configPath) return;
+        if (training.runDir === this.runDir) this.tailer?.read();
+        this.setActivity('idle');
+        if (failure && training.runDir === this.runDir) this.post({ type: 'trainerError', message: failure });
+      }),
+    );
+  }
+
+  /** Shows a given run, or (undefined) the current/latest one. */
+  showRun(runDir: string | undefined): void {
+    this.pinnedRunDir = runDir;
+    if (this.ready && this.chooseRun() !== this.runDir) this.startSession();
+  }
+
+  reveal(): void {
+    this.panel.reveal(vscode.ViewColumn.Beside, false);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.endSession();
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.length = 0;
+    this.closed.fire();
+    this.closed.dispose();
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseDashboardMessage(raw);
+    if (!msg) {
+      this.deps.log.warn(`dashboard: ignored an unexpected message`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.startSession();
+        break;
+      case 'train':
+        this.deps.train(this.configPath);
+        break;
+      case 'stop':
+        this.deps.stop(this.configPath);
+        break;
+      case 'showLog':
+        this.deps.log.show(true);
+        break;
+      case 'openConfig':
+        void vscode.window.showTextDocument(vscode.Uri.file(this.configPath), { viewColumn: vscode.ViewColumn.One });
+        break;
+    }
+  }
+
+  private onTraining(t: Training): void {
+    if (t.configPath !== this.configPath) return;
+    if (t.runDir !== this.runDir) {
+      // A new run of this config started: show it.
+      this.pinnedRunDir = undefined;
+      if (this.ready) this.startSession();
+      return;
+    }
+    this.setActivity(t.activity);
+  }
+
+  private chooseRun(): string | undefined {
+    return this.deps.trainers.get(this.configPath)?.runDir ?? this.pinnedRunDir ?? latestRun(this.configPath);
+  }
+
+  /** (Re)sends everything: reset, the run's history, then follows the run. */
+  private startSession(): void {
+    this.endSession();
+    this.ready = true;
+    const runDir = this.chooseRun();
+    this.runDir = runDir;
+    this.activity = this.activityOf(runDir);
+    this.post({
+      type: 'reset',
+      configName: configStem(this.configPath),
+      configPath: this.configPath,
+      runId: runDir ? path.basename(runDir) : undefined,
+      activity: this.activity,
+    });
+    if (!runDir) return;
+    const tailer = new RunTailer(runDir, (events) => this.forward(runDir, events), { stopAtDone: true });
+    if (this.activity === 'idle') {
+      // A finished (or abandoned) run: its history is all there is.
+      tailer.read();
+      tailer.dispose();
+    } else {
+      this.tailer = tailer.start();
+    }
+  }
+
+  private endSession(): void {
+    this.ready = false;
+    this.tailer?.dispose();
+    this.tailer = undefined;
+  }
+
+  private activityOf(runDir: string | undefined): TrainerActivity {
+    const t = this.deps.trainers.get(this.configPath);
+    if (t && t.runDir === runDir) return t.activity;
+    if (!runDir) return 'idle';
+    // Started elsewhere (the CLI, another window) and still alive?
+    const status = readStatus(runDir);
+    return status?.state === 'running' && isAlive(status.pid) ? 'external' : 'idle';
+  }
+
+  private setActivity(activity: TrainerActivity): void {
+    if (activity === this.activity) return;
+    this.activity = activity;
+    this.post({ type: 'activity', activity });
+  }
+
+  private forward(runDir: string, events: RunEvent[]): void {
+    for (let i = 0; i < events.length; i += BATCH) {
+      const chunk = events.slice(i, i + BATCH);
+      const samples = chunk.filter((e): e is SampleEvent => e.type === 'sample').map((e) => this.snapshot(runDir, e));
+      this.post({ type: 'events', events: chunk.filter((e) => e.type !== 'sample'), samples });
+    }
+    if (this.activity === 'external' && events.some((e) => e.type === 'done')) this.setActivity('idle');
+  }
+
+  /** A sample event with its sidecar read and its images turned into webview URIs. */
+  private snapshot(runDir: string, e: SampleEvent): SampleSnapshot {
+    const webview = this.panel.webview;
+    const uriOf = (rel: string) => {
+      const abs = insideRun(runDir, rel);
+      return abs ? webview.asWebviewUri(vscode.Uri.file(abs)).toString() : undefined;
+    };
+    let meta: SampleGridMeta | undefined;
+    const metaPath = insideRun(runDir, e.meta);
+    try {
+      if (metaPath) meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as SampleGridMeta;
+    } catch {
+      // Missing or torn sidecar: show the grid without captions.
+    }
+    return { step: e.step, uri: uriOf(e.path) ?? '', realUri: meta?.real ? uriOf(meta.real) : undefined, meta };
+  }
+
+  private post(msg: HostToDashboard): void {
+    if (this.ready) void this.panel.webview.postMessage(msg);
+  }
+}
+
+/** Resolves a path from the run's files; undefined when it would leave the run folder. */
+function insideRun(runDir: string, rel: string): string | undefined {
+  if (typeof rel !== 'string') return undefined;
+  const abs = path.resolve(runDir, rel);
+  const r = path.relative(runDir, abs);
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? abs : undefined;
+}
+
+/** The open dashboards, one per config; also revives them after a window reload. */
+export class Dashboards implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Map<string, DashboardPanel>();
+
+  constructor(private readonly deps: DashboardDeps) {}
+
+  /** Opens (or reveals) the config's dashboard, optionally on a given run. */
+  show(configPath: string, runDir?: string): DashboardPanel {
+    let d = this.panels.get(configPath);
+    if (d) {
+      d.reveal();
+      if (runDir) d.showRun(runDir);
+      return d;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      `T2I: ${configStem(configPath)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      dashboardOptions(this.deps.extensionUri, configPath),
+    );
+    d = this.track(new DashboardPanel(panel, configPath, this.deps, runDir));
+    return d;
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const configPath = (state as { configPath?: unknown } | undefined)?.configPath;
+    if (typeof configPath !== 'string' || !fs.existsSync(configPath) || this.panels.has(configPath)) {
+      panel.dispose();
+      return;
+    }
+    this.track(new DashboardPanel(panel, configPath, this.deps));
+  }
+
+  dispose(): void {
+    for (const d of this.panels.values()) d.panel.dispose();
+  }
+
+  private track(d: DashboardPanel): DashboardPanel {
+    this.panels.set(d.configPath, d);
+    d.onDidClose(() => {
+      if (this.panels.get(d.configPath) === d) this.panels.delete(d.configPath);
+    });
+    return d;
+  }
+}

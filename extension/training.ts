@@ -1,0 +1,66 @@
+// One training started from this window, as seen through its events: what
+// the status bar shows, and why it failed when it did. No vscode here, so it
+// is unit tested on its own.
+import path from 'node:path';
+import type { DoneEvent, RunEvent } from '../protocol/events';
+import type { TrainerActivity } from '../protocol/webview';
+import type { TrainerExit, TrainerProcess } from './trainerProcess';
+
+export class Training {
+  activity: Exclude<TrainerActivity, 'idle' | 'external'> = 'starting';
+  lastStep?: number;
+  totalSteps?: number;
+  backend?: string;
+  losses?: Record<string, number>;
+  lastError?: string;
+  done?: DoneEvent;
+
+  constructor(
+    readonly configPath: string,
+    readonly runDir: string,
+    readonly process: TrainerProcess,
+  ) {}
+
+  get runId(): string {
+    return path.basename(this.runDir);
+  }
+
+  apply(events: RunEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'run_started') {
+        this.totalSteps = e.totalSteps;
+        this.backend = e.backend.name;
+        if (this.activity === 'starting') this.activity = 'running';
+      } else if (e.type === 'step') {
+        this.lastStep = e.step;
+        this.losses = e.losses;
+        if (this.activity === 'starting') this.activity = 'running';
+      } else if (e.type === 'error') {
+        this.lastError = e.message;
+      } else if (e.type === 'done') {
+        this.done = e;
+      }
+    }
+  }
+}
+
+export interface TrainingEnded {
+  training: Training;
+  exit: TrainerExit;
+  /** Set when the run failed: the best one-line reason. */
+  failure?: string;
+}
+
+/** The best short reason for a failed run: its last error event, else stderr's last lines. */
+export function failureMessage(training: Training, exit: TrainerExit): string | undefined {
+  const ok = exit.code === 0 && training.done?.reason !== 'failed';
+  if (ok) return undefined;
+  if (exit.killed) return `The trainer did not stop in time and was killed${training.lastStep !== undefined ? ` at step ${training.lastStep}` : ''}.`;
+  if (training.lastError) return training.lastError;
+  const lines = exit.stderrTail.map((l) => l.trim()).filter(Boolean);
+  // An "Error: ..." line says more than the stack frames after it.
+  const errLine = [...lines].reverse().find((l) => /\b(error|exception)\b/i.test(l) && !/^at\s/.test(l));
+  if (errLine) return errLine;
+  if (lines.length) return lines.slice(-3).join(' ');
+  return `The trainer exited with ${exit.signal ?? `code ${exit.code}`}.`;
+}
