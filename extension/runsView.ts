@@ -64,7 +64,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const item = new vscode.TreeItem(configStem(node.configPath), hasRuns ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       item.id = `config:${node.configPath}`;
       item.resourceUri = vscode.Uri.file(node.configPath);
-      item.description = training ? `${training.activity}…` : vscode.workspace.asRelativePath(path.dirname(node.configPath));
+      const folder = path.dirname(vscode.workspace.asRelativePath(node.configPath, false));
+      item.description = training ? `${training.activity}…` : folder === '.' ? '' : folder;
       item.tooltip = node.configPath;
       item.iconPath = training ? new vscode.ThemeIcon('sync~spin') : new vscode.ThemeIcon('beaker');
       item.contextValue = training ? 't2i.config.training' : 't2i.config';
@@ -77,7 +78,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const state = interrupted ? 'interrupted' : status?.state;
     const item = new vscode.TreeItem(path.basename(node.runDir), vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.runDir}`;
-    item.description = status ? `${state} · step ${status.step}/${status.totalSteps}` : 'no status';
+    item.description = status ? `${state} · ${status.step.toLocaleString('en-US')}/${status.totalSteps.toLocaleString('en-US')}` : 'no status';
     item.tooltip = new vscode.MarkdownString(
       `**${path.basename(node.runDir)}**\n\n${status ? `${state}, step ${status.step} of ${status.totalSteps}` : 'No status.json'}` +
         `${status?.lastCheckpoint ? `\n\nLast checkpoint: \`${status.lastCheckpoint}\`` : ''}${status?.message ? `\n\n${status.message}` : ''}`,

@@ -85,8 +85,17 @@ export class TrainerProcess {
   stop(graceMs = 20_000): Promise<TrainerExit> {
     if (!this.stopRequested && this.running) {
       this.stopRequested = true;
-      if (this.child.connected) this.child.send({ type: 'stop' });
-      else this.child.kill('SIGTERM');
+      // The IPC message and SIGTERM mean the same to the trainer; the message also works on Windows.
+      let sent = false;
+      try {
+        if (this.child.connected) {
+          this.child.send({ type: 'stop' });
+          sent = true;
+        }
+      } catch {
+        // channel closed between the check and the send
+      }
+      if (!sent) this.child.kill('SIGTERM');
       this.killTimer = setTimeout(() => this.kill(), graceMs);
     }
     return this.exited;

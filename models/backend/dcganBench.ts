@@ -60,7 +60,7 @@ export function createDcganBench(opts: { batch?: number; seed?: number } = {}): 
       const size = h.shape[1] * 2;
       h = tf.relu(batchNorm(tf.conv2d(tf.image.resizeNearestNeighbor(h, [size, size]), b.filter as tf.Tensor4D, 1, 'same'), b.gamma, b.beta));
     }
-    return tf.tanh(tf.add(tf.conv2d(h, G.out as tf.Tensor4D, 1, 'same'), G.outBias));
+    return tf.tanh(tf.add(tf.conv2d(h, G.out as tf.Tensor4D, 1, 'same'), G.outBias)) as tf.Tensor4D;
   };
   const discriminate = (x: tf.Tensor4D): tf.Tensor => {
     let h = x;

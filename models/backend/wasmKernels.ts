@@ -12,16 +12,21 @@
 //   ResizeBilinearGrad                   wrong          ignores halfPixelCenters
 //   BatchMatMul                          slow           transposes materialised, batches split
 //   _FusedMatMul                         slow + wrong   wrong with transpose + bias; see batchMatMul.ts
+//   AvgPoolGrad                          slow + wrong   divides border windows by the full size
+//   LeakyRelu                            slow (loop)    max(x, alpha * x) on XNNPACK
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
 //
 // Safe to call any number of times, before or after the wasm backend is initialised.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { useFastLeakyReluGradient } from './activationGradients';
+import { avgPoolGrad } from './kernels/avgPoolGrad';
 import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv2dGrads';
 import { cpuFallback } from './kernels/cpuFallback';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './kernels/depthwiseGrads';
+import { leakyRelu } from './kernels/leakyRelu';
 import { maxPoolGrad } from './kernels/maxPoolGrad';
 import { captureAllNative, captureNative } from './kernels/nativeKernels';
 import { resizeBilinearGrad } from './kernels/resizeBilinearGrad';
@@ -39,12 +44,18 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   ResizeBilinearGrad: resizeBilinearGrad,
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
+  AvgPoolGrad: avgPoolGrad,
+  LeakyRelu: leakyRelu,
   Einsum: cpuFallback('Einsum'),
 };
 
-/** Registers WASM_TRAINING_KERNELS on the 'wasm' backend (idempotent). Returns the kernel names. */
+/**
+ * Registers WASM_TRAINING_KERNELS on the 'wasm' backend, and the cheaper LeakyRelu gradient
+ * of activationGradients.ts for all backends (idempotent). Returns the kernel names.
+ */
 export function registerWasmTrainingKernels(): string[] {
   captureAllNative();
+  useFastLeakyReluGradient();
   for (const [kernelName, kernelFunc] of Object.entries(WASM_TRAINING_KERNELS)) {
     const current = tf.getKernel(kernelName, 'wasm');
     if (current?.kernelFunc === kernelFunc) continue;

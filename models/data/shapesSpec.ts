@@ -43,12 +43,13 @@ export const JITTER = 0.03;
 
 export const NUM_CLASSES = SHAPES.length * COLORS.length;
 
-export interface ShapeAttributes {
+/** A type alias (not an interface) so it is assignable to Record<string, string>. */
+export type ShapeAttributes = {
   shape: ShapeName;
   color: ColorName;
   size: SizeName;
   position: PositionName;
-}
+};
 
 export interface ShapeSpec extends ShapeAttributes {
   /** Grid point of the object, fractions of S (0.5, 0.5 for large objects). */

@@ -60,6 +60,17 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (e) => log('page error:', e.message.slice(0, 200)));
+    // Console errors of our webview (CSP violations, script errors) are bugs.
+    const webviewErrors = [];
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const url = msg.location()?.url ?? '';
+      const text = msg.text();
+      if (/Content Security Policy/i.test(text) || /dashboard\.js/.test(url)) {
+        webviewErrors.push(text);
+        log('webview console error:', text.slice(0, 300));
+      }
+    });
     await page.goto(server.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const configRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: CONFIG });
@@ -165,6 +176,7 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     assert.match(await runRow.textContent() ?? '', /stopped/);
     await shot(page, '06-runs-view');
 
+    assert.deepEqual(webviewErrors, [], 'no CSP violations or script errors in the dashboard');
     failed = false;
     const wallMs = Date.now() - wall0;
     console.log(`e2e metrics: train→first-loss-point ${(firstLossMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s`);

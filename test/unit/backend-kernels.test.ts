@@ -134,6 +134,21 @@ describe('hand references where cpu is wrong (resize gradients, dilated depthwis
       });
     }
   }
+  // avgPool divides each window by the pixels inside the image; cpu's and wasm's own
+  // AvgPoolGrad divide by the full window size, wrong at 'same'-padded borders.
+  for (const [shape, k, s, pad] of [[[2, 7, 7, 3], 3, 2, 'same'], [[2, 8, 8, 3], 2, 2, 'valid'], [[1, 7, 7, 2], 3, 1, 'same'],
+    [[3, 7, 6, 2], 2, 2, 'same'], [[2, 9, 9, 2], 3, 2, 'valid'], [[1, 6, 6, 4], 4, 3, 'same']] as [number[], number, number, 'same' | 'valid'][]) {
+    const label = `avgPool ${JSON.stringify(shape)} k${k} s${s} ${pad}`;
+    test(label, async () => {
+      const op = (x: tf.Tensor) => tf.avgPool(t4(x), k, s, pad);
+      const yShape = (await outputsOn('cpu', [shape], (x) => tf.tensor1d(op(x).shape)))[0];
+      const dy = await dyFor(Array.from(yShape));
+      const want = await linearAdjointReference(shape, op, dy);
+      const got = await gradientsOn('wasm', [shape], (x) => tf.sum(tf.mul(op(x), tf.tensor(dy, Array.from(yShape)))) as tf.Scalar);
+      const err = maxRelativeError([want], got);
+      assert.ok(err < TOLERANCE, `${label}: max relative error ${err.toExponential(2)}`);
+    });
+  }
   test('bilinear forward matches cpu', () => assertOutputsMatchCpu([[2, 4, 5, 3]],
     (x) => tf.concat([[7, 9, false], [8, 10, true]].map(([h, w, hp]) => tf.image.resizeBilinear(t4(x), [h as number, w as number], false, hp as boolean).flatten())), 'bilinear fwd'));
 
@@ -233,11 +248,36 @@ describe('einsum (cpu fallback, forward only in tfjs)', () => {
   test('bij,bjk->bik', () => assertOutputsMatchCpu([[2, 3, 4], [2, 4, 5]], (a, b) => tf.einsum('bij,bjk->bik', a, b), 'einsum batched'));
 });
 
+describe('LeakyRelu (forward kernel and the step-based gradient) and Relu', () => {
+  for (const alpha of [0.2, 0.01, 1.5]) {
+    test(`leakyRelu alpha ${alpha}`, async () => {
+      await assertGradientsMatchCpu([[3, 5, 7, 4]], (x) => weighted(tf.leakyRelu(x, alpha)), `leaky ${alpha}`);
+      await assertOutputsMatchCpu([[3, 5, 7, 4]], (x) => tf.leakyRelu(x, alpha), `leaky forward ${alpha}`);
+    });
+  }
+  test('relu, and relu inside fused conv', () => assertGradientsMatchCpu([[2, 6, 6, 3], [3, 3, 3, 4]],
+    (x, f) => tf.add(weighted(tf.relu(x)), weighted(tf.conv2d(t4(tf.relu(x)), t4(f), 1, 'same'))) as tf.Scalar, 'relu'));
+  test('at exactly 0 the gradient is the negative slope, as in tfjs', async () => {
+    const run = () => tf.grads((x: tf.Tensor) => tf.sum(tf.add(tf.leakyRelu(x, 0.2), tf.relu(x))))([tf.tensor1d([0, -0, 1, -1])])[0];
+    const [cpu] = await outputsOn('cpu', [], run), [wasm] = await outputsOn('wasm', [], run);
+    assert.deepEqual(Array.from(wasm), Array.from(cpu));
+  });
+  test('second-order gradients through leakyRelu and relu (e.g. gradient penalties)', async () => {
+    // h(c) = sum((d/dx sum(act(x) * c))^2) = sum(c^2 m^2), so dh/dc = 2 c m^2 with m = act'(x).
+    const [x, c] = [seededTensor([4, 6], 1), seededTensor([4, 6], 2)];
+    for (const [act, slope] of [[(t: tf.Tensor) => tf.leakyRelu(t, 0.3), 0.3], [(t: tf.Tensor) => tf.relu(t), 0]] as const) {
+      const got = await outputsOn('wasm', [], () => tf.grad((cc: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(act(xx), cc)))(x))))(c));
+      const m = x.dataSync().map((v) => (v > 0 ? 1 : slope));
+      const want = c.dataSync().map((v, i) => 2 * v * m[i] * m[i]);
+      assert.ok(maxRelativeError([want], got) < TOLERANCE);
+    }
+  });
+});
+
 describe('other gradients a GAN or text encoder uses (wasm built-ins, checked once)', () => {
   const cond = () => tf.tensor2d(Array.from({ length: 40 }, (_, i) => i % 3 === 0), [4, 10], 'bool');
   const cases: [string, number[][], ScalarLoss][] = [
-    ['avgPool valid', [[2, 8, 8, 3]], (x) => weighted(tf.avgPool(t4(x), 2, 2, 'valid'))],
-    ['avgPool same k3 s2', [[2, 7, 7, 3]], (x) => weighted(tf.avgPool(t4(x), 3, 2, 'same'))],
     ['resizeBilinear', [[2, 4, 4, 3]], (x) => weighted(tf.image.resizeBilinear(t4(x), [8, 8]))],
     ['resizeBilinear alignCorners (square: cpu breaks on non-square)', [[2, 4, 4, 3]], (x) => weighted(tf.image.resizeBilinear(t4(x), [7, 9], true))],
     ['batch norm via moments', [[4, 6, 6, 5], [5], [5]], (x, g, b) => {
@@ -276,6 +316,8 @@ describe('no leaks', () => {
     ['Conv2DBackprop*, stride 2', [[2, 6, 6, 3], [3, 3, 3, 4]], (x, f) => sumSq(tf.conv2d(t4(x), t4(f), 2, 'same'))],
     ['DepthwiseConv2dNativeBackprop*', [[2, 6, 6, 3], [3, 3, 3, 2]], (x, f) => sumSq(tf.depthwiseConv2d(t4(x), t4(f), 1, 'same'))],
     ['MaxPoolGrad', [[2, 6, 6, 3]], (x) => sumSq(tf.maxPool(t4(x), 2, 2, 'valid'))],
+    ['AvgPoolGrad', [[2, 6, 6, 3]], (x) => sumSq(tf.avgPool(t4(x), 3, 2, 'same'))],
+    ['LeakyRelu', [[2, 6, 6, 3]], (x) => sumSq(tf.leakyRelu(x, 0.2))],
     ['ResizeNearestNeighborGrad', [[2, 3, 3, 2]], (x) => sumSq(tf.image.resizeNearestNeighbor(t4(x), [6, 6]))],
     ['ResizeBilinearGrad', [[2, 3, 3, 2]], (x) => sumSq(tf.image.resizeBilinear(t4(x), [6, 5], false, true))],
     ['BatchMatMul', [[3, 4, 5], [3, 6, 5]], (a, b) => sumSq(tf.matMul(a, b, false, true))],

@@ -38,3 +38,8 @@ test('durations read naturally', () => {
   assert.equal(formatDuration(600), '10 min');
   assert.equal(formatDuration(3 * 3600 + 20 * 60), '3 h 20 min');
 });
+
+test('a trainer that failed before writing events reads as failed', () => {
+  assert.deepEqual(stateOf(emptyRun(), 'idle', false, true), { state: 'Failed', kind: 'error' });
+  assert.equal(stateOf(emptyRun(), 'running', true, true).state, 'Training');
+});

@@ -73,7 +73,7 @@ const LAYOUT = `
 <section class="card" aria-labelledby="samples-title">
   <header class="card-header">
     <h2 id="samples-title">Samples</h2>
-    <label class="control slider-control">
+    <label id="slider-control" class="control slider-control">
       <span class="visually-hidden">Sample step</span>
       <input id="step-slider" type="range" min="0" max="0" step="1" value="0" disabled>
       <output id="step-label" class="step-label"></output>
@@ -106,6 +106,7 @@ const ui = {
   smoothing: $<HTMLInputElement>('smoothing'),
   smoothingValue: $<HTMLOutputElement>('smoothing-value'),
   slider: $<HTMLInputElement>('step-slider'),
+  sliderControl: $('slider-control'),
   stepLabel: $<HTMLOutputElement>('step-label'),
   samplesEmpty: $('samples-empty'),
 };
@@ -165,7 +166,14 @@ function render(): void {
     const points = pointCount(run);
     ui.chartWrap.dataset.points = String(points);
     ui.chartEmpty.hidden = points > 0;
-    ui.chartEmpty.textContent = isActive() ? 'Waiting for the first loss…' : hasRun ? 'This run logged no losses.' : 'No runs yet. Press Train to start one.';
+    ui.chartWrap.classList.toggle('is-empty', points === 0);
+    ui.chartEmpty.textContent = isActive()
+      ? 'Waiting for the first loss…'
+      : trainerError
+        ? 'The trainer stopped before it logged a loss.'
+        : hasRun
+          ? 'This run logged no losses.'
+          : 'No runs yet. Press Train to start one.';
   }
   renderStatus();
   renderSamples();
@@ -176,7 +184,7 @@ function isActive(): boolean {
 }
 
 function renderStatus(): void {
-  const p = statusParts(run, activity, hasRun);
+  const p = statusParts(run, activity, hasRun, trainerError !== undefined);
   ui.status.replaceChildren();
   const state = document.createElement('span');
   state.className = `state state-${p.kind}`;
@@ -215,8 +223,13 @@ function renderSamples(): void {
   ui.slider.value = String(Math.max(0, i));
   ui.slider.setAttribute('aria-valuetext', snap ? `step ${snap.step}` : 'no samples');
   ui.stepLabel.textContent = snap ? `step ${snap.step.toLocaleString('en-US')} · ${i + 1} of ${steps.length}` : '';
+  ui.sliderControl.hidden = !snap;
   ui.samplesEmpty.hidden = !!snap;
-  ui.samplesEmpty.textContent = isActive() ? 'Waiting for the first sample grid…' : 'No sample grids in this run.';
+  ui.samplesEmpty.textContent = isActive()
+    ? 'Waiting for the first sample grid…'
+    : hasRun
+      ? 'No sample grids in this run.'
+      : 'Generated grids for fixed captions and noise appear here while training.';
   samples.show(snap);
   chart.setCursor(snap?.step);
 }
@@ -291,7 +304,7 @@ window.addEventListener('message', (e: MessageEvent<HostToDashboard>) => {
       break;
     case 'trainerError':
       trainerError = msg.message;
-      schedule(false);
+      schedule(true);
       break;
   }
 });

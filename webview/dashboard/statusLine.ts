@@ -24,7 +24,8 @@ const DONE_LABEL = {
   failed: ['Failed', 'error'],
 } as const;
 
-export function stateOf(run: RunModel, activity: TrainerActivity, hasRun: boolean): { state: string; kind: StateKind } {
+/** `failed`: the host saw the trainer process fail (possibly before it wrote any event). */
+export function stateOf(run: RunModel, activity: TrainerActivity, hasRun: boolean, failed = false): { state: string; kind: StateKind } {
   switch (activity) {
     case 'starting':
       return { state: 'Starting…', kind: 'busy' };
@@ -41,7 +42,7 @@ export function stateOf(run: RunModel, activity: TrainerActivity, hasRun: boolea
     const [state, kind] = DONE_LABEL[run.done.reason] ?? ['Finished', 'ok'];
     return { state, kind };
   }
-  if (run.lastError) return { state: 'Failed', kind: 'error' };
+  if (run.lastError || failed) return { state: 'Failed', kind: 'error' };
   if (!hasRun) return { state: 'No runs yet', kind: 'idle' };
   return { state: 'Interrupted', kind: 'warn' };
 }
@@ -59,8 +60,8 @@ export function formatDuration(seconds: number): string {
   return m ? `${h} h ${m} min` : `${h} h`;
 }
 
-export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: boolean): StatusParts {
-  const parts: StatusParts = stateOf(run, activity, hasRun);
+export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: boolean, failed = false): StatusParts {
+  const parts: StatusParts = stateOf(run, activity, hasRun, failed);
   if (run.backend) {
     const t = run.backend.threads;
     parts.backend = t > 0 ? `${run.backend.name} · ${t} thread${t === 1 ? '' : 's'}` : run.backend.name;

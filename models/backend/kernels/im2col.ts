@@ -82,3 +82,69 @@ export function col2im(col: Float32Array, g: ConvGeometry, dx: Float32Array): vo
     }
   }
 }
+
+/**
+ * Layout for the stride-1 filter gradient: x copied channel-major and zero-padded,
+ * xT[c][b][hp][wp] (hp < paddedH, wp < paddedW), plus `slack` trailing zeros so that a
+ * patch row may run past the end of the last image row.
+ */
+export interface PaddedChannelMajor { paddedH: number; paddedW: number; size: number }
+
+export function paddedChannelMajorLayout(g: ConvGeometry): PaddedChannelMajor {
+  const paddedH = Math.max(g.padTop + g.inH, g.outH + (g.kH - 1) * g.dilH);
+  const paddedW = Math.max(g.padLeft + g.inW, g.outW + (g.kW - 1) * g.dilW);
+  const slack = (g.kW - 1) * g.dilW;
+  return { paddedH, paddedW, size: g.inC * g.batch * paddedH * paddedW + slack };
+}
+
+/** xT (zero-filled by the caller) <- x[b][h][w][c] at [c][b][h + padTop][w + padLeft]. */
+export function toPaddedChannelMajor(x: Float32Array, g: ConvGeometry, layout: PaddedChannelMajor, xT: Float32Array): void {
+  const { batch, inH, inW, inC, padTop, padLeft } = g;
+  const { paddedH, paddedW } = layout;
+  const planeStride = batch * paddedH * paddedW; // distance between channels in xT
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < inH; h++) {
+      const rowDst = (b * paddedH + h + padTop) * paddedW + padLeft;
+      let s = (b * inH + h) * inW * inC;
+      for (let w = 0; w < inW; w++) {
+        let d = rowDst + w;
+        for (let c = 0; c < inC; c++, d += planeStride) xT[d] = x[s++];
+      }
+    }
+  }
+}
+
+/**
+ * Stride-1 transposed patch matrix over a widened output grid (ow' < paddedW instead of outW):
+ * colT[(kh, kw, c)][(b, oh, ow')] = xT[c][b][oh + kh*dilH][ow' + kw*dilW]. With the grid widened,
+ * each (row, image) is one contiguous copy. Columns ow' >= outW hold junk that the caller
+ * multiplies by zero (its dy is zero-padded to the same grid).
+ */
+export function im2colTransposedStride1(xT: Float32Array, g: ConvGeometry, layout: PaddedChannelMajor, colT: Float32Array): void {
+  const { batch, inC, outH, kH, kW, dilH, dilW } = g;
+  const { paddedH, paddedW } = layout;
+  const run = outH * paddedW, rowLen = batch * run;
+  let dst = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      const tapOffset = kh * dilH * paddedW + kw * dilW;
+      for (let c = 0; c < inC; c++) {
+        for (let b = 0; b < batch; b++, dst += run) {
+          const src = (c * batch + b) * paddedH * paddedW + tapOffset;
+          colT.set(xT.subarray(src, src + run), dst);
+        }
+      }
+    }
+  }
+  if (dst !== kH * kW * inC * rowLen) throw new Error('im2colTransposedStride1: size mismatch');
+}
+
+/** dyWide[(b, oh, ow')][co] = dy[b][oh][ow'][co] for ow' < outW, else 0. */
+export function widenRows(dy: Float32Array, g: ConvGeometry, paddedW: number, dyWide: Float32Array): void {
+  const { batch, outH, outW, outC } = g;
+  const run = outW * outC, wideRun = paddedW * outC;
+  for (let r = 0; r < batch * outH; r++) {
+    dyWide.set(dy.subarray(r * run, (r + 1) * run), r * wideRun);
+    dyWide.fill(0, r * wideRun + run, (r + 1) * wideRun);
+  }
+}
