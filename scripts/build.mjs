@@ -14,12 +14,16 @@ const watch = process.argv.includes('--watch');
 fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
 
 const nodeNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+// tfjs-backend-cpu's package.json marks its node entry side-effect free, so a
+// bare `import '@tensorflow/tfjs-backend-cpu'` (which registers the backend)
+// would be dropped from the bundle. Node bundles keep every import.
+const nodeBundle = { platform: 'node', format: 'cjs', target: 'node20', external: nodeNative, ignoreAnnotations: true };
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root };
 
 const builds = [
   { ...common, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'] },
-  { ...common, entryPoints: ['models/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeNative },
-  { ...common, entryPoints: ['models/bench.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeNative },
+  { ...common, ...nodeBundle, entryPoints: ['models/cli.ts'], outfile: 'dist/cli.js' },
+  { ...common, ...nodeBundle, entryPoints: ['models/bench.ts'], outfile: 'dist/bench.js' },
 ];
 for (const view of fs.readdirSync(path.join(root, 'webview'))) {
   const entry = path.join('webview', view, 'main.ts');

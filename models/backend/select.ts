@@ -10,7 +10,7 @@
 // install script downloads libtensorflow), so they are loaded with a runtime require that
 // esbuild does not follow (scripts/build.mjs also marks them external).
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import './cpuBackend';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';

@@ -13,7 +13,7 @@
 //   BatchMatMul                          slow           transposes materialised, batches split
 //   _FusedMatMul                         slow + wrong   wrong with transpose + bias; see batchMatMul.ts
 //   AvgPoolGrad                          slow + wrong   divides border windows by the full size
-//   LeakyRelu                            slow (loop)    max(x, alpha * x) on XNNPACK
+//   LeakyRelu                            slow (loop)    x * step(x, alpha)
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
 //
 // Safe to call any number of times, before or after the wasm backend is initialised.

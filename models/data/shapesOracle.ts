@@ -55,8 +55,9 @@ export function measureForeground(rgb: Uint8Array, S: number): ForegroundMeasure
     while (head < tail) {
       const p = queue[head++]!;
       const x = p % S;
-      const neighbours = [x > 0 ? p - 1 : -1, x < S - 1 ? p + 1 : -1, p - S, p + S];
-      for (const q of neighbours) {
+      // 4-neighbours: left, right, up, down (-1 marks "off the canvas").
+      for (let k = 0; k < 4; k++) {
+        const q = k === 0 ? (x > 0 ? p - 1 : -1) : k === 1 ? (x < S - 1 ? p + 1 : -1) : k === 2 ? p - S : p + S;
         if (q < 0 || q >= n || !isForeground[q] || component[q] !== -1) continue;
         component[q] = id;
         queue[tail++] = q;

@@ -43,6 +43,7 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
     [2, 8, 8, 6, 1, 12, 2, 'same'], [1, 6, 6, 2, 3, 2, 1, explicit], [2, 7, 7, 3, 3, 4, 2, explicit],
     [1, 5, 5, 2, 3, 3, 1, bigPad], [4, 6, 6, 8, 2, 4, 1, 'same'], [4, 12, 12, 8, 3, 16, 1, 'same'],
     [2, 9, 9, 3, 4, 2, 1, 2], [3, 6, 8, 5, 5, 3, 1, 'same'],
+    [2, 6, 6, 4, 3, 80, 1, 'same'], // many output channels on a small image: plain im2col, not the widened grid
   ];
   for (const [b, h, w, c, k, co, s, pad] of cases) {
     const label = `B${b} ${h}x${w}x${c} k${k} ->${co} s${s} pad ${JSON.stringify(pad)}`;

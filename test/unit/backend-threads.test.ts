@@ -46,7 +46,14 @@ const BODY = `
     console.log(JSON.stringify({ info, y: y.dataSync()[0] }));
   });`;
 const SCRIPT = `const tf = require('@tensorflow/tfjs-core'); const { initBackend } = require(${SELECT});${BODY}`;
-const BUNDLE_ENTRY = `import * as tf from '@tensorflow/tfjs-core'; import { initBackend } from ${SELECT};${BODY}`;
+// In the bundle also check what esbuild could silently drop: the gradients and the cpu backend.
+const BUNDLE_ENTRY = `import * as tf from '@tensorflow/tfjs-core'; import { initBackend, withBackend } from ${SELECT};
+  const grad = () => Array.from(tf.grad((x) => tf.sum(tf.square(tf.conv2d(x, tf.ones([3, 3, 2, 2]), 1, 'same'))))(tf.ones([1, 4, 4, 2])).dataSync());
+  initBackend({ choice: 'wasm', threads: 2 }).then(async (info) => {
+    const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
+    const cpuGrad = await withBackend('cpu', grad);
+    console.log(JSON.stringify({ info, y: y.dataSync()[0], sameGrads: JSON.stringify(cpuGrad) === JSON.stringify(grad()) }));
+  });`;
 
 test('a process that used threads exits on its own (no process.exit)', () => {
   const r = runNode(['--import', 'tsx', '-e', SCRIPT], root);
@@ -73,6 +80,7 @@ test('the esbuild bundle loads the wasm files from beside itself', async () => {
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /"name":"wasm","threads":2/);
     assert.match(r.out, /"y":64/);
+    assert.match(r.out, /"sameGrads":true/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

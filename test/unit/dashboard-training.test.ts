@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TrainerExit, TrainerProcess } from '../../extension/trainerProcess';
 import { failureMessage, Training } from '../../extension/training';
 import { parseDashboardMessage } from '../../protocol/webview';
-import { pixelScale } from '../../webview/dashboard/samples';
+import { gridSize, pixelScale } from '../../webview/dashboard/samples';
 
 const training = () => new Training('/w/a.t2i.json', '/w/runs/a/20260101-000000', {} as TrainerProcess);
 const exit = (over: Partial<TrainerExit> = {}): TrainerExit => ({ code: 0, signal: null, stderrTail: [], stopRequested: false, killed: false, ...over });
@@ -54,4 +54,10 @@ test('sample grids zoom by a whole factor that fits', () => {
   assert.equal(pixelScale(128, 100), 1);
   assert.equal(pixelScale(32, 10_000), 8);
   assert.equal(pixelScale(0, 100), 1);
+});
+
+test('grid size counts the gaps between and around cells', () => {
+  const meta = { step: 0, rows: 1, cols: 8, cell: 32, captions: [], real: '' };
+  assert.deepEqual(gridSize({ ...meta, gap: 2 }), { width: 274, height: 36, gap: 2 });
+  assert.deepEqual(gridSize(meta), { width: 256, height: 32, gap: 0 });
 });

@@ -1,7 +1,21 @@
 // The sample grids at the selected step: the generated grid beside the real
 // one, scaled up by a whole factor with crisp pixels, and the grid's captions.
 // Hovering a caption outlines its cell in both grids, and the other way round.
+import type { SampleGridMeta } from '../../protocol/events';
 import type { SampleSnapshot } from '../../protocol/webview';
+
+/** The trainer also writes the pixels between cells (and around them). */
+type GridMeta = SampleGridMeta & { gap?: number };
+
+/** Native pixel size of a grid: cells plus the gaps between and around them. */
+export function gridSize(meta: GridMeta): { width: number; height: number; gap: number } {
+  const gap = typeof meta.gap === 'number' && meta.gap > 0 ? meta.gap : 0;
+  return {
+    width: meta.cols * meta.cell + (gap ? (meta.cols + 1) * gap : 0),
+    height: meta.rows * meta.cell + (gap ? (meta.rows + 1) * gap : 0),
+    gap,
+  };
+}
 
 /** Whole-number zoom that fits `native` pixels into `avail`, within [1, max]. */
 export function pixelScale(native: number, avail: number, max = 8): number {
@@ -128,8 +142,9 @@ export class SamplesView {
   private layout(): void {
     const meta = this.current?.meta;
     const img = this.generated.img;
-    const nativeW = meta ? meta.cols * meta.cell : img.naturalWidth;
-    const nativeH = meta ? meta.rows * meta.cell : img.naturalHeight;
+    const size = meta ? gridSize(meta) : { width: img.naturalWidth, height: img.naturalHeight, gap: 0 };
+    const nativeW = size.width;
+    const nativeH = size.height;
     if (!nativeW || !nativeH) return;
     const width = this.grids.clientWidth;
     const gap = 24;
@@ -144,6 +159,8 @@ export class SamplesView {
       const own = f === this.real && f.img.naturalWidth > 0;
       f.img.style.width = `${(own ? f.img.naturalWidth : nativeW) * scale}px`;
       f.img.style.height = `${(own ? f.img.naturalHeight : nativeH) * scale}px`;
+      // Cell outlines sit on the cells, not on the gaps between them.
+      f.overlay.style.padding = f.overlay.style.gap = `${size.gap * scale}px`;
     }
   }
 }

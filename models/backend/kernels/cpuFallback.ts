@@ -1,7 +1,7 @@
 // Runs the cpu backend's kernel on copies of the inputs, for kernels wasm lacks that are
 // rare and cheap in training (Einsum). Correct, not fast.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import '../cpuBackend';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 

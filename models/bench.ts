@@ -1,0 +1,206 @@
+// Training-speed benchmarks: GFLOP/s of the conv and matMul kernels, and ms per step of named
+// step cases (the fixed dcgan-bench network of compute.md; each method's sample config can
+// be added to BENCH_CASES). Each backend configuration runs in its own child process, since
+// the wasm thread count is fixed once per process.
+//
+//   npm run bench -- [--out bench-results.json] [--steps 5] [--repeats 1] [--threads N]
+//                    [--configs wasm-1,wasm-N,cpu] [--only name,...] [--torch-ms MS]
+//   node --import tsx models/bench.ts [same flags]
+//
+// --torch-ms: a PyTorch CPU time for the dcgan-bench step measured by hand in the same session
+// (e.g. `/usr/bin/python3 torch_bench.py dcgan 2` from the compute prototype); the report then
+// includes each configuration's ratio to it. Writes JSON to stdout and to --out.
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { BackendChoice, BackendInfo } from '../protocol/events';
+import { seededTensor } from './backend/backendCompare';
+import { createDcganBench, dcganStepGflop } from './backend/dcganBench';
+import { initBackend } from './backend/select';
+
+/** One step of work to time, built on the active backend. */
+export interface StepBench {
+  step(): unknown;
+  dispose(): void;
+}
+
+export interface BenchCase {
+  name: string;
+  /** FLOPs of one step in GFLOP, when GFLOP/s is meaningful. */
+  gflop?: number;
+  /** Small enough for the pure-JS cpu backend. */
+  cpu?: boolean;
+  setup(): StepBench | Promise<StepBench>;
+}
+
+/** Forward + both backward passes of a 3x3 'same' conv: the three kernels of a conv layer's training step. */
+function convCase(name: string, [b, hw, ci, co]: number[], cpu = false): BenchCase {
+  return {
+    name, cpu,
+    gflop: (3 * 2 * b * hw * hw * ci * co * 9) / 1e9,
+    setup() {
+      const x = seededTensor([b, hw, hw, ci], 1), w = seededTensor([3, 3, ci, co], 2), dy = seededTensor([b, hw, hw, co], 3);
+      const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'), dy)) as tf.Scalar;
+      return {
+        step: () => { const g = tf.grads(loss)([x, w]); g.forEach((t) => t.dataSync()); tf.dispose(g); },
+        dispose: () => tf.dispose([x, w, dy]),
+      };
+    },
+  };
+}
+
+function matMulCase(n: number, transposeA: boolean, transposeB: boolean, cpu = false): BenchCase {
+  const mode = `${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'}`;
+  return {
+    name: `matmul-${mode}-${n}`, cpu,
+    gflop: (2 * n * n * n) / 1e9,
+    setup() {
+      const a = seededTensor([n, n], 1), b = seededTensor([n, n], 2);
+      return {
+        step: () => { const y = tf.matMul(a, b, transposeA, transposeB); y.dataSync(); y.dispose(); },
+        dispose: () => tf.dispose([a, b]),
+      };
+    },
+  };
+}
+
+const TRANSPOSE_MODES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+
+export const BENCH_CASES: BenchCase[] = [
+  convCase('conv3x3-fwd-bwd-16x32x32x64-64', [16, 32, 32, 64]),
+  convCase('conv3x3-fwd-bwd-2x16x16x16-16', [2, 16, 16, 16], true),
+  ...TRANSPOSE_MODES.map(([a, b]) => matMulCase(1024, a, b)),
+  ...TRANSPOSE_MODES.map(([a, b]) => matMulCase(256, a, b, true)),
+  {
+    name: 'dcgan-bench',
+    setup: () => createDcganBench({ batch: 16 }),
+    gflop: dcganStepGflop(16),
+  },
+];
+
+interface CaseResult { msPerStep: number; gflops?: number; stepsMs: number[] }
+interface ConfigResult { backend?: BackendInfo; cases: Record<string, CaseResult>; error?: string }
+
+interface Options {
+  out: string; steps: number; repeats: number; threads: number;
+  configs: string[]; only?: string[]; torchMs?: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const flag = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const threads = Number(flag('threads') ?? os.cpus().length);
+  return {
+    out: flag('out') ?? 'bench-results.json',
+    steps: Number(flag('steps') ?? 5),
+    repeats: Number(flag('repeats') ?? 1),
+    threads,
+    configs: (flag('configs') ?? 'wasm-1,wasm-N,cpu').split(',').map((c) => c.replace(/^wasm-N$/, `wasm-${threads}`)),
+    only: flag('only')?.split(','),
+    torchMs: flag('torch-ms') ? Number(flag('torch-ms')) : undefined,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** 'wasm-2' -> wasm with 2 threads; 'cpu' -> cpu. */
+function parseConfig(config: string): { choice: BackendChoice; threads?: number } {
+  const m = /^wasm-(\d+)$/.exec(config);
+  if (m) return { choice: 'wasm', threads: Number(m[1]) };
+  return { choice: config as BackendChoice };
+}
+
+async function timeCase(c: BenchCase, steps: number): Promise<CaseResult> {
+  const bench = await c.setup();
+  try {
+    bench.step(); // warm-up: JIT, XNNPACK operator creation, heap growth
+    const stepsMs: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      bench.step();
+      stepsMs.push(performance.now() - t0);
+    }
+    const msPerStep = median(stepsMs);
+    return { msPerStep: round(msPerStep), gflops: c.gflop ? round(c.gflop / (msPerStep / 1e3)) : undefined, stepsMs: stepsMs.map(round) };
+  } finally {
+    bench.dispose();
+  }
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+/** Child process: one configuration, all selected cases, one JSON line on stdout. */
+async function runChild(config: string, opts: Options): Promise<void> {
+  const result: ConfigResult = { cases: {} };
+  try {
+    result.backend = await initBackend(parseConfig(config));
+    const cases = BENCH_CASES.filter((c) => (!opts.only || opts.only.includes(c.name)) && (config !== 'cpu' || c.cpu));
+    for (const c of cases) result.cases[c.name] = await timeCase(c, opts.steps);
+  } catch (e) {
+    result.error = (e as Error).message;
+  }
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+function runConfigInChild(config: string, argv: string[]): ConfigResult {
+  const script = process.argv[1];
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...argv, '--child', config], {
+    encoding: 'utf8', maxBuffer: 64 << 20,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (!line) return { cases: {}, error: `child exited with ${r.status}: ${r.stderr.split('\n').slice(-5).join(' ').slice(0, 500)}` };
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as ConfigResult;
+}
+
+/** Median over repeats of each case's ms/step, keeping the other fields of the median run. */
+function mergeRepeats(runs: ConfigResult[]): ConfigResult {
+  const merged: ConfigResult = { backend: runs.find((r) => r.backend)?.backend, cases: {}, error: runs.find((r) => r.error)?.error };
+  const names = new Set(runs.flatMap((r) => Object.keys(r.cases)));
+  for (const name of names) {
+    const results = runs.map((r) => r.cases[name]).filter(Boolean).sort((a, b) => a.msPerStep - b.msPerStep);
+    merged.cases[name] = { ...results[Math.floor(results.length / 2)], stepsMs: results.flatMap((r) => r.stepsMs) };
+  }
+  return merged;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opts = parseOptions(argv);
+  const childIndex = argv.indexOf('--child');
+  if (childIndex >= 0) return runChild(argv[childIndex + 1], opts);
+
+  const parentArgs = argv.filter((a, i) => a !== '--child' && argv[i - 1] !== '--child');
+  const runs: Record<string, ConfigResult[]> = {};
+  for (let r = 0; r < opts.repeats; r++) {
+    for (const config of opts.configs) {
+      process.stderr.write(`bench: ${config} (repeat ${r + 1}/${opts.repeats})\n`);
+      (runs[config] ??= []).push(runConfigInChild(config, parentArgs));
+    }
+  }
+  const configs = Object.fromEntries(Object.entries(runs).map(([c, rs]) => [c, mergeRepeats(rs)]));
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map(round), node: process.version, platform: `${process.platform}-${process.arch}` },
+    settings: { steps: opts.steps, repeats: opts.repeats, note: 'ms/step is the median over steps (after one warm-up step), then over repeats' },
+    configs,
+    ...(opts.torchMs ? {
+      torch: { dcganBenchMs: opts.torchMs, note: 'measured by hand with torch_bench.py dcgan in the same session' },
+      dcganBenchRatioToTorch: Object.fromEntries(Object.entries(configs)
+        .filter(([, r]) => r.cases['dcgan-bench'])
+        .map(([c, r]) => [c, round(r.cases['dcgan-bench'].msPerStep / opts.torchMs!)])),
+    } : {}),
+  };
+  const json = JSON.stringify(report, null, 2);
+  fs.writeFileSync(opts.out, json + '\n');
+  process.stdout.write(json + '\n');
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  });
+}
