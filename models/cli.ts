@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
       const size = intFlag(p, 'size', 8);
       if (!out || count === undefined || size === undefined) throw new UsageError('shapes needs --out DIR --count N --size S');
       const r = await writeShapesFolder({ out, count, size, seed: intFlag(p, 'seed') ?? 0 });
-      console.log(`wrote ${r.files} images and shapes.jsonl to ${path.resolve(out)} in ${r.ms} ms`);
+      console.log(`wrote ${r.files} images and shapes.jsonl to ${path.resolve(out)} in ${Math.round(r.ms)} ms`);
       return 0;
     }
     case undefined:
