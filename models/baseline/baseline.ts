@@ -2,7 +2,7 @@
 // alignment end to end, so the whole path can be exercised before the paper
 // methods arrive.
 //
-//   text encoder   word embedding → masked mean → linear → sentence vector s
+//   text encoder   word embedding → masked mean → linear → RMS-normalised sentence vector s
 //   generator      [z; s] → 4×4 → (CBN([z;s]) → ReLU → up ×2 → conv3×3)* → BN → ReLU → conv3×3 → tanh
 //   discriminator  conv3×3 → (conv4×4 stride 2 → LeakyReLU)* → mean-pool φ;
 //                  logit = w·φ + ⟨φ, W s⟩   (projection discriminator, Miyato & Koyama 2018)
@@ -43,7 +43,10 @@ class TextEncoder {
     const words = this.embed.apply(ids); // [B,T,E]
     const summed = tf.sum(tf.mul(words, tf.expandDims(mask, 2)), 1);
     const count = tf.maximum(tf.sum(mask, 1, true), 1);
-    return this.proj.apply(tf.div(summed, count) as tf.Tensor2D);
+    // Unit-RMS sentence vectors: the conditioning signal is O(1) from the
+    // first step instead of growing from the tiny U(-0.1, 0.1) embedding init.
+    const s = this.proj.apply(tf.div(summed, count) as tf.Tensor2D);
+    return tf.div(s, tf.sqrt(tf.add(tf.mean(tf.square(s), 1, true), 1e-6)));
   }
 }
 
