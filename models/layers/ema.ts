@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Exponential moving average of weights (the EMA generator used for samples
+ * and evaluation): shadow ← decay·shadow + (1 − decay)·w after each step.
+ * `swap()` exchanges live and shadow weights, so sampling code can use the
+ * ordinary model, then swap back.
+ */
+export class Ema {
+  readonly shadow = new Map<string, tf.Variable>();
+
+  constructor(readonly vars: [string, tf.Variable][], readonly decay = 0.999) {
+    for (const [n, v] of vars) this.shadow.set(n, tf.variable(v.clone(), false));
+  }
+
+  update(): void {
+    tf.tidy(() => {
+      for (const [n, v] of this.vars) {
+        const s = this.shadow.get(n)!;
+        s.assign(tf.add(tf.mul(s, this.decay), tf.mul(v, 1 - this.decay)));
+      }
+    });
+  }
+
+  swap(): void {
+    for (const [n, v] of this.vars) {
+      const s = this.shadow.get(n)!;
+      const live = v.clone();
+      v.assign(s);
+      s.assign(live);
+      live.dispose();
+    }
+  }
+
+  /** Runs `fn` with the averaged weights in place, then restores the live ones. */
+  withAveraged<T>(fn: () => T): T {
+    this.swap();
+    try {
+      return fn();
+    } finally {
+      this.swap();
+    }
+  }
+
+  state(prefix = 'ema'): [string, tf.Tensor][] {
+    return [...this.shadow.entries()].map(([n, s]) => [`${prefix}/${n}`, s]);
+  }
+
+  dispose(): void {
+    tf.dispose([...this.shadow.values()]);
+  }
+}
