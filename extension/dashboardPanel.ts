@@ -1,5 +1,5 @@
-// One dashboard panel per config. It shows one run folder at a time: the run
-// being trained, else the one picked in the Runs view, else the latest. The
+// One dashboard panel per config. It shows one run folder at a time: the one
+// picked in the Runs view, else the run being trained, else the latest. The
 // host reads the folder and forwards its events; the webview only draws.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,6 @@ import { latestRun, readStatus } from '../models/run/runReader';
 import { isAlive } from './pid';
 import { RunTailer } from './runTailer';
 import type { Trainers } from './trainers';
-import type { Training } from './training';
 import { webviewHtml } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 't2i.dashboard';
@@ -72,7 +71,15 @@ export class DashboardPanel implements vscode.Disposable {
         if (!panel.visible) this.endSession();
       }),
       panel.onDidDispose(() => this.dispose()),
-      deps.trainers.onDidChange((t) => this.onTraining(t)),
+      deps.trainers.onDidStart((t) => {
+        if (t.configPath !== this.configPath) return;
+        // A new run of this config: show it, whatever was shown before.
+        this.pinnedRunDir = undefined;
+        if (this.ready) this.startSession();
+      }),
+      deps.trainers.onDidChange((t) => {
+        if (t.configPath === this.configPath && t.runDir === this.runDir) this.setActivity(t.activity);
+      }),
       deps.trainers.onDidEnd(({ training, failure }) => {
         if (training.configPath !== this.configPath) return;
         if (training.runDir === this.runDir) this.tailer?.read();
@@ -88,8 +95,9 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.ready && this.chooseRun() !== this.runDir) this.startSession();
   }
 
+  /** Brings the panel to the front where it is (not beside the active editor, which could move it). */
   reveal(): void {
-    this.panel.reveal(vscode.ViewColumn.Beside, false);
+    this.panel.reveal(undefined, false);
   }
 
   dispose(): void {
@@ -127,19 +135,9 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  private onTraining(t: Training): void {
-    if (t.configPath !== this.configPath) return;
-    if (t.runDir !== this.runDir) {
-      // A new run of this config started: show it.
-      this.pinnedRunDir = undefined;
-      if (this.ready) this.startSession();
-      return;
-    }
-    this.setActivity(t.activity);
-  }
-
+  /** A run picked in the Runs view, else the one training, else the latest. */
   private chooseRun(): string | undefined {
-    return this.deps.trainers.get(this.configPath)?.runDir ?? this.pinnedRunDir ?? latestRun(this.configPath);
+    return this.pinnedRunDir ?? this.deps.trainers.get(this.configPath)?.runDir ?? latestRun(this.configPath);
   }
 
   /** (Re)sends everything: reset, the run's history, then follows the run. */
@@ -238,7 +236,8 @@ export class Dashboards implements vscode.WebviewPanelSerializer, vscode.Disposa
     let d = this.panels.get(configPath);
     if (d) {
       d.reveal();
-      if (runDir) d.showRun(runDir);
+      // No run given: back to the live or latest run.
+      d.showRun(runDir);
       return d;
     }
     const panel = vscode.window.createWebviewPanel(

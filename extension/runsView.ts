@@ -32,8 +32,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     this.subscriptions.push(
       statuses.onDidChange(() => this.refresh()),
+      // Start and end change a config's icon and context value (which buttons it shows).
+      trainers.onDidStart(() => this.refresh()),
       trainers.onDidEnd(() => this.refresh()),
-      // Start and stop change a config's context value (which buttons it shows).
       trainers.onDidChange(() => this.refresh(2000)),
     );
   }

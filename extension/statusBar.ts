@@ -43,8 +43,8 @@ export class TrainingStatusBar implements vscode.Disposable {
       this.item.text = `$(loading~spin) ${name}: stopping…${more}`;
     } else {
       const step = t.lastStep === undefined ? '' : ` ${t.lastStep}${t.totalSteps ? `/${t.totalSteps}` : ''}`;
-      const losses = Object.entries(t.losses ?? {})
-        .slice(0, 3)
+      const losses = t
+        .headlineLosses(3)
         .map(([k, v]) => `${k} ${shortLoss(v)}`)
         .join(' · ');
       this.item.text = `$(sync~spin) ${name}${step}${losses ? ` · ${losses}` : ''}${more}`;

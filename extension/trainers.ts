@@ -11,8 +11,11 @@ import { failureMessage, Training, type TrainingEnded } from './training';
 
 export class Trainers implements vscode.Disposable {
   private readonly byConfig = new Map<string, Training>();
+  private readonly started = new vscode.EventEmitter<Training>();
   private readonly changed = new vscode.EventEmitter<Training>();
   private readonly ended = new vscode.EventEmitter<TrainingEnded>();
+  /** A trainer was started (its run folder may not exist yet). */
+  readonly onDidStart = this.started.event;
   /** Activity or progress of a training changed. */
   readonly onDidChange = this.changed.event;
   /** A trainer exited (after its last events were read). */
@@ -49,6 +52,7 @@ export class Trainers implements vscode.Disposable {
       this.byConfig.delete(configPath);
       this.ended.fire({ training, exit, failure: failureMessage(training, exit) });
     });
+    this.started.fire(training);
     this.changed.fire(training);
     return training;
   }
@@ -71,6 +75,7 @@ export class Trainers implements vscode.Disposable {
 
   dispose(): void {
     for (const t of this.byConfig.values()) t.process.stop(5_000);
+    this.started.dispose();
     this.changed.dispose();
     this.ended.dispose();
   }

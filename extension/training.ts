@@ -21,6 +21,20 @@ export class Training {
     readonly process: TrainerProcess,
   ) {}
 
+  /**
+   * The losses worth a glance, at most `max`: totals and generator heads first
+   * (what shows D and G balancing), then the rest in logged order.
+   */
+  headlineLosses(max = 3): [string, number][] {
+    const entries = Object.entries(this.losses ?? {});
+    const rank = (name: string) => (/total/i.test(name) ? 0 : /^g_|^g$/i.test(name) ? 1 : 2);
+    return entries
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => rank(a.e[0]) - rank(b.e[0]) || a.i - b.i)
+      .slice(0, max)
+      .map(({ e }) => e);
+  }
+
   get runId(): string {
     return path.basename(this.runDir);
   }

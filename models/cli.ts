@@ -2,17 +2,20 @@
 // process, so a run started here and one started from VS Code are identical.
 //
 //   t2i train <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
+//   t2i pretrain <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
 //   t2i shapes --out DIR --count N --size S [--seed N]
 import path from 'node:path';
 import type { BackendChoice } from '../protocol/events';
 import { ConfigError } from './config/config';
 import { writeShapesFolder } from './data/shapesCommand';
+import { pretrainDamsm } from './damsm/pretrain';
 import { sample } from './train/sample';
 import { train } from './train/trainer';
 
 const USAGE = `usage:
   t2i train <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--threads N]
+  t2i pretrain <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
   t2i shapes --out DIR --count N --size S [--seed N]`;
 
@@ -97,6 +100,22 @@ async function main(argv: string[]): Promise<number> {
       });
       console.log(`run folder: ${result.runDir}`);
       console.log(`step ${result.step} (${result.reason}), backend ${result.backend.name} x${result.backend.threads}, mean step ${result.meanStepMs.toFixed(1)} ms`);
+      return 0;
+    }
+    case 'pretrain': {
+      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
+      if (p.positional.length !== 1) throw new UsageError('pretrain needs exactly one config file');
+      const result = await pretrainDamsm({
+        configPath: p.positional[0],
+        runDir: p.flags.get('run-dir'),
+        steps: intFlag(p, 'steps', 1),
+        maxMinutes: numFlag(p, 'max-minutes'),
+        backend: backendFlag(p),
+        threads: intFlag(p, 'threads', 1),
+        shouldStop: stopSignal(),
+      });
+      console.log(`run folder: ${result.runDir}`);
+      console.log(`step ${result.step} (${result.reason}), image→text top-1 ${(100 * result.top1).toFixed(1)}%, encoders in ${result.checkpoint}`);
       return 0;
     }
     case 'sample': {

@@ -61,6 +61,13 @@ export interface SampleEvent extends EventBase {
   meta: string;
 }
 
+/** Evaluation results at a step (retrieval accuracy, FID, oracle scores, ...). */
+export interface MetricsEvent extends EventBase {
+  type: 'metrics';
+  step: number;
+  metrics: Record<string, number>;
+}
+
 export interface CheckpointEvent extends EventBase {
   type: 'checkpoint';
   step: number;
@@ -93,6 +100,7 @@ export type RunEvent =
   | RunStartedEvent
   | StepEvent
   | SampleEvent
+  | MetricsEvent
   | CheckpointEvent
   | LogEvent
   | ErrorEvent
@@ -126,7 +134,7 @@ export interface SampleGridMeta {
 }
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<RunEventType>([
-  'run_started', 'step', 'sample', 'checkpoint', 'log', 'error', 'done',
+  'run_started', 'step', 'sample', 'metrics', 'checkpoint', 'log', 'error', 'done',
 ]);
 
 /** Parses one line of events.jsonl; returns undefined for a blank, torn or unknown line. */

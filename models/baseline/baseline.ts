@@ -19,6 +19,7 @@ import { Embedding } from '../layers/embedding';
 import { Params, type RandomSource } from '../layers/params';
 import { upsampleNearest2x } from '../layers/upsample';
 import { Adam } from '../train/adam';
+import { restoreVariables } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 
 const LEAK = 0.2;
@@ -191,16 +192,7 @@ export class BaselineGAN implements T2IMethod {
   }
 
   loadState(get: (name: string) => tf.Tensor | undefined): void {
-    const need = (name: string, like: tf.Tensor): tf.Tensor => {
-      const t = get(name);
-      if (!t) throw new Error(`checkpoint has no tensor "${name}"`);
-      if (t.shape.join('x') !== like.shape.join('x')) {
-        throw new Error(`checkpoint tensor "${name}" has shape [${t.shape}], the model needs [${like.shape}]`);
-      }
-      return t;
-    };
-    for (const [name, v] of this.params.entries()) v.assign(need(name, v));
-    for (const [name, t] of [...this.optG.state(), ...this.optD.state()]) (t as tf.Variable).assign(need(name, t));
+    restoreVariables(this.state(), get);
   }
 
   counters(): Record<string, number> {

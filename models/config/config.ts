@@ -29,6 +29,24 @@ export interface BaselineConfig {
   ndf: number;
 }
 
+export interface DamsmConfig {
+  embedDim: number;
+  hidden: number;
+  dropout: number;
+  imageWidth: number;
+  gamma1: number;
+  gamma2: number;
+  gamma3: number;
+  classMasking: boolean;
+  batchSize: number;
+  lr: number;
+  gradClip: number;
+  steps: number;
+  maxMinutes: number;
+  evalEvery: number;
+  checkpointEvery: number;
+}
+
 export interface TrainConfig {
   batchSize: number;
   steps: number;
@@ -50,6 +68,7 @@ export interface T2IConfig {
   dataset: DatasetConfig;
   text: { maxWords: number };
   baseline: BaselineConfig;
+  damsm: DamsmConfig;
   train: TrainConfig;
   preview: { count: number; captions?: string[]; seed: number };
   backend: BackendChoice;

@@ -12,6 +12,24 @@ export interface AdamOptions {
   eps?: number;
 }
 
+/** Clip the joint L2 norm of some variables' gradients (AttnGAN clips its RNN's at 0.25). */
+export interface GradientClip {
+  applies: (name: string) => boolean;
+  maxNorm: number;
+}
+
+function clipGradients(vars: [string, tf.Variable][], grads: tf.NamedTensorMap, clip: GradientClip): void {
+  const chosen = vars.filter(([n, w]) => clip.applies(n) && grads[w.name]);
+  if (!chosen.length) return;
+  const norm = Math.sqrt(tf.tidy(() => tf.addN(chosen.map(([, w]) => tf.sum(tf.square(grads[w.name])))).dataSync()[0]));
+  if (norm <= clip.maxNorm) return;
+  for (const [, w] of chosen) {
+    const g = grads[w.name];
+    grads[w.name] = tf.mul(g, clip.maxNorm / norm);
+    g.dispose();
+  }
+}
+
 export class Adam {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
@@ -28,9 +46,10 @@ export class Adam {
    * Minimises `loss` over this optimiser's variables. `loss` returns a scalar
    * and may return extra scalars to report; everything it makes is disposed.
    */
-  minimize(loss: () => tf.Scalar): number {
+  minimize(loss: () => tf.Scalar, clip?: GradientClip): number {
     const list = this.vars.map(([, w]) => w);
     const { value, grads } = tf.variableGrads(loss, list);
+    if (clip) clipGradients(this.vars, grads, clip);
     this.apply(this.vars.map(([n, w]) => [n, w, grads[w.name]]));
     const out = value.dataSync()[0];
     value.dispose();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../run/atomicWrite';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
-import type { T2IMethod } from './method';
+import type { Checkpointable } from './method';
 
 export interface CheckpointMeta {
   format: 't2i-lab-checkpoint';
@@ -15,7 +15,7 @@ export interface CheckpointMeta {
   rng: Record<string, number[]>;
 }
 
-export function saveCheckpoint(file: string, method: T2IMethod, meta: Omit<CheckpointMeta, 'format' | 'version' | 'method' | 'counters'>): void {
+export function saveCheckpoint(file: string, method: Checkpointable, meta: Omit<CheckpointMeta, 'format' | 'version' | 'method' | 'counters'>): void {
   const tensors: [string, SafeTensor][] = method.state().map(([name, t]) => [
     name,
     { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data: t.dataSync() as Float32Array | Int32Array },
@@ -42,8 +42,24 @@ export function readCheckpoint(file: string): { meta: CheckpointMeta; tensors: M
   return { meta, tensors: parsed.tensors };
 }
 
+/**
+ * Assigns named tensors to variables, checking every name and shape first;
+ * the error names the first tensor that is missing or differs.
+ */
+export function restoreVariables(vars: [string, tf.Tensor][], get: (name: string) => tf.Tensor | undefined): void {
+  const found = vars.map(([name, v]) => {
+    const t = get(name);
+    if (!t) throw new Error(`checkpoint has no tensor "${name}"`);
+    if (t.shape.join('x') !== v.shape.join('x')) {
+      throw new Error(`checkpoint tensor "${name}" has shape [${t.shape}], the model needs [${v.shape}]`);
+    }
+    return t;
+  });
+  vars.forEach(([, v], i) => (v as tf.Variable).assign(found[i]));
+}
+
 /** Loads a checkpoint into a method; throws naming the file and the first tensor that differs. */
-export function loadCheckpoint(file: string, method: T2IMethod): CheckpointMeta {
+export function loadCheckpoint(file: string, method: Checkpointable): CheckpointMeta {
   const { meta, tensors } = readCheckpoint(file);
   if (meta.method !== method.name) throw new Error(`${file}: checkpoint is for method "${meta.method}", the config says "${method.name}"`);
   const made: tf.Tensor[] = [];

@@ -14,15 +14,9 @@ export interface Batch {
   labels: Int32Array;
 }
 
-export interface T2IMethod {
+/** Anything saved in and restored from a checkpoint. */
+export interface Checkpointable {
   readonly name: string;
-  /** Loss series this method reports every step, in display order. */
-  readonly lossNames: string[];
-  readonly noiseDim: number;
-  /** One full training step (all D and G updates); returns each loss as a number. */
-  trainStep(batch: Batch): Record<string, number>;
-  /** Images [N, S, S, 3] in [-1, 1] for word ids [N, T] and noise [N, noiseDim], eval mode. */
-  generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D;
   /** Every tensor a checkpoint must hold (weights, running stats, optimiser state), by name. */
   state(): [string, tf.Tensor][];
   /** Restores from named tensors; throws naming any missing tensor or shape mismatch. */
@@ -30,5 +24,15 @@ export interface T2IMethod {
   /** Scalar counters to checkpoint (e.g. optimiser steps). */
   counters(): Record<string, number>;
   loadCounters(c: Record<string, number>): void;
+}
+
+export interface T2IMethod extends Checkpointable {
+  /** Loss series this method reports every step, in display order. */
+  readonly lossNames: string[];
+  readonly noiseDim: number;
+  /** One full training step (all D and G updates); returns each loss as a number. */
+  trainStep(batch: Batch): Record<string, number>;
+  /** Images [N, S, S, 3] in [-1, 1] for word ids [N, T] and noise [N, noiseDim], eval mode. */
+  generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D;
   dispose(): void;
 }

@@ -35,8 +35,10 @@ else
 fi
 
 # 2. code-server from npm.
+# node_modules.asar is a link that only code-server's postinstall makes: proof that it ran.
 cs_ok() {
   [ -x "$E2E_DIR/cs/node_modules/.bin/code-server" ] &&
+  [ -L "$CS_MOD/lib/vscode/node_modules.asar" ] &&
   [ -f "$CS_MOD/lib/vscode/node_modules/node-pty/build/Release/pty.node" ] &&
   [ -x "$CS_MOD/lib/vscode/node_modules/@vscode/ripgrep/bin/rg" ] &&
   [ "$(node -p "require('$CS_MOD/package.json').version" 2>/dev/null)" = "$CS_VERSION" ]
@@ -60,17 +62,19 @@ else
   # unsafe_perm: code-server's postinstall refuses to run as root without it.
   # yes: node-pty's postinstall runs `npx node-gyp`, which must not prompt.
   export npm_config_nodedir=/usr npm_config_unsafe_perm=true npm_config_yes=true
-  # npm 11 skips dependency install scripts unless allowed ("allowScripts"). code-server
-  # IS mostly install scripts: its postinstall runs `npm install` inside lib/vscode, whose
-  # native modules (node-pty, spdlog, ...) build in their own postinstalls. Those nested
-  # installs have no allowScripts policy of ours, so the allow-list cannot reach them;
-  # this pinned, throwaway tool folder opts out of the policy instead. Older npm ignores it.
+  # npm 11's "allowScripts" policy flags dependency install scripts it was not told about
+  # (this npm still runs them with a warning; stricter setups skip them). code-server needs
+  # its postinstall: it runs `npm install` inside lib/vscode and lib/vscode/extensions, whose
+  # native modules (node-pty, spdlog, ...) build in their own install scripts. An allow-list
+  # cannot reach those nested installs (each is its own project, and --allow-scripts is
+  # refused there), so this pinned, throwaway tool folder opts out of the policy for this one
+  # install. Older npm ignores the setting. cs_ok below checks that the postinstall ran.
   export npm_config_dangerously_allow_all_scripts=true
   say "npm install code-server@$CS_VERSION (builds native modules; a few minutes)"
   npm install --no-audit --no-fund --no-save "code-server@$CS_VERSION" 2>&1 | tail -20
   cs_ok || {
-    echo "code-server install incomplete: missing node-pty's pty.node or ripgrep's rg." >&2
-    echo "Did its postinstall run? (npm 'allowScripts' may have skipped it.)" >&2
+    echo "code-server install incomplete: its postinstall did not finish (no lib/vscode/node_modules.asar)," >&2
+    echo "or node-pty's pty.node or ripgrep's rg is missing. npm's 'allowScripts' policy may have skipped it." >&2
     exit 1
   }
   say "code-server installed"

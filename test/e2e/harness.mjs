@@ -145,6 +145,16 @@ export async function startCodeServer(profile) {
     { env: csEnv(profile), stdio: ['ignore', out, out], detached: true },
   );
   fs.closeSync(out);
+  // Last resort if the test runner exits (timeout, Ctrl+C) before `finally` ran.
+  const killOnExit = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const server = { child, port, logFile, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(profile.workspace)}` };
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -95,7 +95,7 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     log(`first loss point on the chart ${(firstLossMs / 1000).toFixed(1)} s after the Train click`);
 
     // A few points, a sample grid that has loaded, and the backend named in the status line.
-    await until(async () => (await points()) >= 6, 'a few loss points', 120_000);
+    await until(async () => Number(await dash.getAttribute('#loss-chart-wrap', 'data-steps')) >= 3, 'losses of a few steps', 120_000);
     await dash.waitForFunction(() => {
       const img = document.querySelector('#sample-img');
       return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
@@ -121,8 +121,10 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     await page.keyboard.press('Escape');
     await dash.focus('#step-slider');
     await page.keyboard.press('ArrowLeft');
-    const labelAfterLeft = await dash.textContent('#step-label');
-    assert.match(labelAfterLeft ?? '', /^step \d/, 'slider label shows a step');
+    // Left arrow leaves the newest snapshot: the label says "step N · i of n" with i < n.
+    const labelAfterLeft = (await dash.textContent('#step-label')) ?? '';
+    const [, i, n] = /· (\d+) of (\d+)$/.exec(labelAfterLeft) ?? [];
+    assert.ok(Number(i) < Number(n), `ArrowLeft moved the slider back: "${labelAfterLeft}"`);
     await page.keyboard.press('End');
 
     // ---- Stop from the command palette ----
@@ -181,6 +183,7 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     const wallMs = Date.now() - wall0;
     console.log(`e2e metrics: train→first-loss-point ${(firstLossMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s`);
   } finally {
+    if (!failed && process.env.T2I_E2E_KEEP_LOGS) keepLogs(profile, server);
     if (failed) {
       try {
         const page = browser?.pages()[0];

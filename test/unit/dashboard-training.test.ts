@@ -61,3 +61,10 @@ test('grid size counts the gaps between and around cells', () => {
   assert.deepEqual(gridSize({ ...meta, gap: 2 }), { width: 274, height: 36, gap: 2 });
   assert.deepEqual(gridSize(meta), { width: 256, height: 32, gap: 0 });
 });
+
+test('the status bar shows totals and generator losses first', () => {
+  const t = training();
+  t.apply([{ type: 'step', t: 1, step: 1, losses: { d_real: 1, d_fake: 2, d_total: 3, g_adv: 4, d_mismatch: 5 }, stepMs: 1 }]);
+  assert.deepEqual(t.headlineLosses(3).map(([k]) => k), ['d_total', 'g_adv', 'd_real']);
+  assert.deepEqual(training().headlineLosses(), []);
+});

@@ -65,7 +65,7 @@ const LAYOUT = `
       <output id="smoothing-value"></output>
     </label>
   </header>
-  <div id="loss-chart-wrap" class="chart-wrap" data-points="0">
+  <div id="loss-chart-wrap" class="chart-wrap" data-points="0" data-steps="0">
     <canvas id="loss-chart" aria-label="Loss per step"></canvas>
     <div id="chart-empty" class="empty"></div>
   </div>
@@ -164,7 +164,9 @@ function render(): void {
     chartDirty = false;
     chart.setData(run, persisted.smoothing);
     const points = pointCount(run);
+    // For tests and tools: points across heads, and logged steps.
     ui.chartWrap.dataset.points = String(points);
+    ui.chartWrap.dataset.steps = String(Math.max(0, ...[...run.series.values()].map((x) => x.steps.length)));
     ui.chartEmpty.hidden = points > 0;
     ui.chartWrap.classList.toggle('is-empty', points === 0);
     ui.chartEmpty.textContent = isActive()

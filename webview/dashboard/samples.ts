@@ -34,29 +34,39 @@ export class SamplesView {
   private readonly generated: Figure;
   private readonly real: Figure;
   private readonly captions: HTMLOListElement;
+  /** Captions under the cells of a one-row grid (a strip), column by column. */
+  private readonly stripCaptions: HTMLElement;
   private current?: SampleSnapshot;
 
   constructor(private readonly grids: HTMLElement, captions: HTMLOListElement) {
     this.generated = this.figure('sample-img', 'Generated');
     this.real = this.figure('real-img', 'Real');
     this.captions = captions;
+    this.stripCaptions = document.createElement('div');
+    this.stripCaptions.className = 'strip-captions';
     grids.append(this.generated.root, this.real.root);
+    grids.after(this.stripCaptions);
     new ResizeObserver(() => this.layout()).observe(grids);
-    captions.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
-    captions.addEventListener('pointerleave', () => this.highlight(undefined));
+    for (const list of [captions, this.stripCaptions]) {
+      list.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
+      list.addEventListener('pointerleave', () => this.highlight(undefined));
+    }
   }
 
   show(snap: SampleSnapshot | undefined): void {
     const prev = this.current;
     this.current = snap;
     this.grids.hidden = !snap;
-    if (!snap) return;
+    if (!snap) {
+      this.captions.hidden = this.stripCaptions.hidden = true;
+      return;
+    }
     this.setImage(this.generated, snap.uri, `Generated samples at step ${snap.step}`);
     this.generated.caption.textContent = `Generated · step ${snap.step.toLocaleString('en-US')}`;
     this.real.root.hidden = !snap.realUri;
     if (snap.realUri) this.setImage(this.real, snap.realUri, 'Real images');
     // Captions and cell overlays only change when the layout does.
-    if (!prev || JSON.stringify(prev.meta) !== JSON.stringify(snap.meta)) {
+    if (!prev || layoutKey(prev) !== layoutKey(snap)) {
       this.renderCaptions(snap);
       this.renderOverlay(this.generated, snap);
       this.renderOverlay(this.real, snap);
@@ -83,7 +93,7 @@ export class SamplesView {
     frame.append(img, overlay);
     const caption = document.createElement('figcaption');
     caption.textContent = label;
-    root.append(frame, caption);
+    root.append(caption, frame);
     return { root, img, overlay, caption };
   }
 
@@ -121,15 +131,23 @@ export class SamplesView {
   }
 
   private renderCaptions(snap: SampleSnapshot): void {
-    this.captions.replaceChildren();
     const list = snap.meta?.captions ?? [];
-    this.captions.hidden = list.length === 0;
-    list.forEach((text, i) => {
-      const li = document.createElement('li');
-      li.dataset.cell = String(i);
-      li.textContent = text;
-      this.captions.append(li);
-    });
+    this.captions.replaceChildren(
+      ...list.map((text, i) => {
+        const li = document.createElement('li');
+        li.dataset.cell = String(i);
+        li.textContent = text;
+        return li;
+      }),
+    );
+    this.stripCaptions.replaceChildren(
+      ...list.map((text, i) => {
+        const div = document.createElement('div');
+        div.dataset.cell = String(i);
+        div.textContent = text;
+        return div;
+      }),
+    );
   }
 
   private highlight(cell: string | undefined): void {
@@ -153,7 +171,20 @@ export class SamplesView {
     const sideBySide = both === 2 && (width - gap) / 2 >= nativeW * 2;
     const avail = sideBySide || both === 1 ? (width - gap * (both - 1)) / both : width;
     const scale = pixelScale(nativeW, avail, 8);
-    this.grids.classList.toggle('stacked', !sideBySide && both === 2);
+    const stacked = !sideBySide && both === 2;
+    this.grids.classList.toggle('stacked', stacked);
+    // A one-row grid shown in one column gets its captions right under its cells;
+    // otherwise a numbered list.
+    const captionCount = meta?.captions.length ?? 0;
+    const strip = !!meta && meta.rows === 1 && (stacked || both === 1) && captionCount > 0;
+    this.stripCaptions.hidden = !strip;
+    this.captions.hidden = strip || captionCount === 0;
+    if (strip) {
+      this.stripCaptions.style.width = `${nativeW * scale}px`;
+      this.stripCaptions.style.gridTemplateColumns = `repeat(${meta.cols}, 1fr)`;
+      this.stripCaptions.style.padding = `0 ${size.gap * scale}px`;
+      this.stripCaptions.style.columnGap = `${size.gap * scale}px`;
+    }
     for (const f of [this.generated, this.real]) {
       // The real grid normally has the same layout; trust its own size once it has loaded.
       const own = f === this.real && f.img.naturalWidth > 0;
@@ -167,4 +198,10 @@ export class SamplesView {
 
 function cellOf(target: EventTarget | null): string | undefined {
   return target instanceof HTMLElement ? target.closest<HTMLElement>('[data-cell]')?.dataset.cell : undefined;
+}
+
+/** What decides the overlay and the captions: everything in the sidecar but the step. */
+function layoutKey(snap: SampleSnapshot): string {
+  const m = snap.meta as GridMeta | undefined;
+  return m ? JSON.stringify([m.rows, m.cols, m.cell, m.gap, m.captions]) : '';
 }
