@@ -95,7 +95,7 @@ function parseOptions(argv: string[]): Options {
     steps: Number(flag('steps') ?? 5),
     repeats: Number(flag('repeats') ?? 1),
     threads,
-    configs: (flag('configs') ?? 'wasm-1,wasm-N,cpu').split(',').map((c) => c.replace(/^wasm-N$/, `wasm-${threads}`)),
+    configs: [...new Set((flag('configs') ?? 'wasm-1,wasm-N,cpu').split(',').map((c) => c.replace(/^wasm-N$/, `wasm-${threads}`)))],
     only: flag('only')?.split(','),
     torchMs: flag('torch-ms') ? Number(flag('torch-ms')) : undefined,
   };

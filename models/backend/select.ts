@@ -125,8 +125,9 @@ function tryBackend(name: BackendName, threads: number | undefined): Promise<Out
 }
 
 /**
- * Starts the chosen backend and makes it tfjs' active backend. Safe to call again (the wasm
- * thread count is fixed by the first wasm start in a process).
+ * Starts the chosen backend and makes it tfjs' active backend. Call it before any other tfjs
+ * op: an op would start tfjs' default backend first. Safe to call again (the wasm thread
+ * count is fixed by the first wasm start in a process).
  */
 export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo> {
   const log = opts.log ?? (() => {});
@@ -143,7 +144,8 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
     attempts.push({ name, ok: true, ...(outcome.note ? { reason: outcome.note } : {}) });
     if (name === 'cpu') {
       log('backend: WARNING: using the pure-JS cpu backend. It is thousands of times too slow to train ' +
-        'conv nets (and its ResizeNearestNeighborGrad is wrong for batch > 1); use it only for tests.');
+        'conv nets, and some of its gradients are wrong (ResizeNearestNeighborGrad for batch > 1, ' +
+        "AvgPoolGrad at 'same'-padded borders); use it only for tests.");
     }
     log(`backend: using ${name} with ${outcome.threads} thread(s)${outcome.note ? ` (${outcome.note})` : ''}`);
     return { name, threads: outcome.threads, attempts };
@@ -156,7 +158,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
  * already be initialised (cpu always is after import). For tests and comparisons.
  */
 export async function withBackend<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const previous = tf.getBackend();
+  const previous: string | null = tf.engine().backendName; // (tf.getBackend() would start a default backend)
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' could not be activated`);
   try {
     return await fn();

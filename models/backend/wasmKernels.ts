@@ -2,8 +2,9 @@
 // gets wrong, and replacements for the ones that are too slow to train with.
 //
 //   Conv2DBackpropFilter                 missing        transposed im2col + one XNNPACK GEMM
-//   Conv2DBackpropInput                  slow (loop)    stride 1: XNNPACK conv with flipped filter;
-//                                                       else XNNPACK GEMM + col2im
+//   Conv2DBackpropInput                  slow (loop)    stride 1: XNNPACK conv with flipped filter
+//                                                       (strided convs go through a space-to-depth
+//                                                       rewrite to stride 1; see conv2dGrads.ts)
 //   DepthwiseConv2dNativeBackpropFilter  missing        direct loops
 //   DepthwiseConv2dNativeBackpropInput   missing        direct loops
 //   UnsortedSegmentSum                   missing        scatter-add (gather / embedding gradient)
@@ -14,6 +15,8 @@
 //   _FusedMatMul                         slow + wrong   wrong with transpose + bias; see batchMatMul.ts
 //   AvgPoolGrad                          slow + wrong   divides border windows by the full size
 //   LeakyRelu                            slow (loop)    x * step(x, alpha)
+//   Identity                             copies         shares the data (the engine clones every
+//                                                       tensor it saves for backprop)
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
 //
 // Safe to call any number of times, before or after the wasm backend is initialised.
@@ -26,6 +29,7 @@ import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv2dGrads';
 import { cpuFallback } from './kernels/cpuFallback';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './kernels/depthwiseGrads';
+import { identity } from './kernels/identity';
 import { leakyRelu } from './kernels/leakyRelu';
 import { maxPoolGrad } from './kernels/maxPoolGrad';
 import { captureAllNative, captureNative } from './kernels/nativeKernels';
@@ -46,6 +50,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   _FusedMatMul: fusedMatMul,
   AvgPoolGrad: avgPoolGrad,
   LeakyRelu: leakyRelu,
+  Identity: identity,
   Einsum: cpuFallback('Einsum'),
 };
 

@@ -154,7 +154,8 @@ export async function startWasmBackend(opts: { threads?: number } = {}): Promise
       }
       note = 'threaded wasm build failed to initialise (see the warning above); using the single-threaded SIMD build';
     } catch (e) {
-      note = `threaded wasm build unavailable (${(e as Error).message}); using the single-threaded SIMD build`;
+      const reason = String((e as Error).message ?? e).split('\n')[0].trim();
+      note = `threaded wasm build unavailable (${reason}); using the single-threaded SIMD build`;
     }
   }
   if (!(await initSingleThreaded())) throw new Error('the wasm backend failed to initialise');

@@ -44,7 +44,11 @@ export function wordAttention(
   });
 }
 
-/** x / max(‖x‖₂, eps) along `axis`. */
+/**
+ * x / max(‖x‖₂, eps) along `axis`. The clamp is applied before the square
+ * root, so an all-zero vector (a padded word) gets a zero gradient, not
+ * 0·∞ = NaN from sqrt'(0).
+ */
 export function l2Normalize<T extends tf.Tensor>(x: T, axis: number, eps = 1e-8): T {
-  return tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), axis, true)), eps)) as T;
+  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), eps * eps))) as T;
 }

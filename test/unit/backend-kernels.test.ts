@@ -43,6 +43,7 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
     [2, 8, 8, 6, 1, 12, 2, 'same'], [1, 6, 6, 2, 3, 2, 1, explicit], [2, 7, 7, 3, 3, 4, 2, explicit],
     [1, 5, 5, 2, 3, 3, 1, bigPad], [4, 6, 6, 8, 2, 4, 1, 'same'], [4, 12, 12, 8, 3, 16, 1, 'same'],
     [2, 9, 9, 3, 4, 2, 1, 2], [3, 6, 8, 5, 5, 3, 1, 'same'],
+    [4, 16, 16, 8, 4, 16, 2, 1], [3, 8, 8, 4, 4, 8, 2, 1], // 4x4 stride 2 pad 1, as the baseline discriminator
     [2, 6, 6, 4, 3, 80, 1, 'same'], // many output channels on a small image: plain im2col, not the widened grid
   ];
   for (const [b, h, w, c, k, co, s, pad] of cases) {
@@ -276,6 +277,22 @@ describe('LeakyRelu (forward kernel and the step-based gradient) and Relu', () =
   });
 });
 
+describe('Identity shares data safely', () => {
+  test('a clone outlives its source, and assigning a variable leaves the clone alone', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    const v = tf.variable(y);
+    const z = tf.clone(v);
+    v.assign(tf.tensor1d([7, 8, 9]));
+    assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
+    assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+    tf.dispose([y, v, z]);
+  });
+});
+
 describe('other gradients a GAN or text encoder uses (wasm built-ins, checked once)', () => {
   const cond = () => tf.tensor2d(Array.from({ length: 40 }, (_, i) => i % 3 === 0), [4, 10], 'bool');
   const cases: [string, number[][], ScalarLoss][] = [
@@ -319,6 +336,7 @@ describe('no leaks', () => {
     ['MaxPoolGrad', [[2, 6, 6, 3]], (x) => sumSq(tf.maxPool(t4(x), 2, 2, 'valid'))],
     ['AvgPoolGrad', [[2, 6, 6, 3]], (x) => sumSq(tf.avgPool(t4(x), 3, 2, 'same'))],
     ['LeakyRelu', [[2, 6, 6, 3]], (x) => sumSq(tf.leakyRelu(x, 0.2))],
+    ['Identity (clone, and the engine saving tensors for backprop)', [[2, 6, 6, 3]], (x) => sumSq(tf.mul(tf.clone(x), tf.sigmoid(x)))],
     ['ResizeNearestNeighborGrad', [[2, 3, 3, 2]], (x) => sumSq(tf.image.resizeNearestNeighbor(t4(x), [6, 6]))],
     ['ResizeBilinearGrad', [[2, 3, 3, 2]], (x) => sumSq(tf.image.resizeBilinear(t4(x), [6, 5], false, true))],
     ['BatchMatMul', [[3, 4, 5], [3, 6, 5]], (a, b) => sumSq(tf.matMul(a, b, false, true))],

@@ -52,7 +52,8 @@ const BUNDLE_ENTRY = `import * as tf from '@tensorflow/tfjs-core'; import { init
   initBackend({ choice: 'wasm', threads: 2 }).then(async (info) => {
     const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
     const cpuGrad = await withBackend('cpu', grad);
-    console.log(JSON.stringify({ info, y: y.dataSync()[0], sameGrads: JSON.stringify(cpuGrad) === JSON.stringify(grad()) }));
+    const prodGrad = Array.from(tf.grad((x) => tf.prod(x))(tf.tensor1d([2, 3, 4])).dataSync()); // uses chained ops inside
+    console.log(JSON.stringify({ info, y: y.dataSync()[0], sameGrads: JSON.stringify(cpuGrad) === JSON.stringify(grad()), prodGrad }));
   });`;
 
 test('a process that used threads exits on its own (no process.exit)', () => {
@@ -81,6 +82,16 @@ test('the esbuild bundle loads the wasm files from beside itself', async () => {
     assert.match(r.out, /"name":"wasm","threads":2/);
     assert.match(r.out, /"y":64/);
     assert.match(r.out, /"sameGrads":true/);
+    assert.match(r.out, /"prodGrad":\[12,8,6\]/);
+
+    // Without the pthread worker script the threaded build cannot start: it falls back to
+    // the single-threaded SIMD build and says why.
+    fs.rmSync(path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js'));
+    const fallback = runNode([path.join(dir, 'cli.js')], dir);
+    assert.equal(fallback.status, 0, fallback.out);
+    assert.match(fallback.out, /"name":"wasm","threads":1/);
+    assert.match(fallback.out, /threaded wasm build unavailable \(Cannot find module '[^'\\]*threaded-simd.worker.js'\); using the single-threaded SIMD build/);
+    assert.match(fallback.out, /"sameGrads":true/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

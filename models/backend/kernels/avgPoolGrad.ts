@@ -7,6 +7,22 @@ import type { AvgPoolGradAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocate, heapF32 } from './wasmHeap';
 
+/** Windows that tile the image exactly (e.g. 2x2 stride 2): each dx value is written once. */
+function tilingGrad(dys: Float32Array, dxs: Float32Array, batch: number, outH: number, outW: number, fH: number, fW: number, channels: number): void {
+  const scale = 1 / (fH * fW), inW = outW * fW;
+  let o = 0;
+  for (let r = 0; r < batch * outH; r++) {
+    for (let ow = 0; ow < outW; ow++, o += channels) {
+      for (let kh = 0; kh < fH; kh++) {
+        let d = ((r * fH + kh) * inW + ow * fW) * channels;
+        for (let kw = 0; kw < fW; kw++, d += channels) {
+          for (let c = 0; c < channels; c++) dxs[d + c] = dys[o + c] * scale;
+        }
+      }
+    }
+  }
+}
+
 export const avgPoolGrad: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = anyBackend as BackendWasm;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
@@ -18,6 +34,10 @@ export const avgPoolGrad: KernelFunc = ({ inputs, backend: anyBackend, attrs }) 
   const padTop = info.padInfo.top, padLeft = info.padInfo.left;
   const dx = allocate(backend, input.shape);
   const dxs = heapF32(backend, dx), dys = heapF32(backend, dy);
+  if (padTop === 0 && padLeft === 0 && sH === fH && sW === fW && outH * fH === inH && outW * fW === inW) {
+    tilingGrad(dys, dxs, batchSize, outH, outW, fH, fW, channels);
+    return dx;
+  }
   dxs.fill(0);
   let o = 0;
   for (let b = 0; b < batchSize; b++) {

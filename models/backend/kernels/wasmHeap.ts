@@ -11,11 +11,24 @@ export function allocate(backend: BackendWasm, shape: number[], dtype: DataType 
   return backend.makeOutput(shape, dtype);
 }
 
+/**
+ * In the threaded build the heap is a growable SharedArrayBuffer, and the module's HEAPU8
+ * (which tfjs reads through) is only refreshed lazily by the glue; a pool thread that grows
+ * memory would leave it short. Refresh it the way the glue does before taking views.
+ */
+function refreshHeap(backend: BackendWasm): void {
+  const module = backend.wasm as unknown as { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
+  const memory = module.wasmMemory;
+  if (memory && module.HEAPU8.buffer !== memory.buffer) module.HEAPU8 = new Uint8Array(memory.buffer);
+}
+
 export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
+  refreshHeap(backend);
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
 export function heapView(backend: BackendWasm, info: TensorInfo): TypedArray {
+  refreshHeap(backend);
   return backend.typedArrayFromHeap(info) as TypedArray;
 }
 
