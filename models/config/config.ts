@@ -10,16 +10,40 @@ import { applyDefaults, validateSchema, type JsonSchema, type SchemaError } from
 
 export const CONFIG_SCHEMA = schemaJson as unknown as JsonSchema;
 
-export type MethodName = 'baseline';
+export type MethodName = 'baseline' | 'damsm';
 
-export interface ShapesDatasetConfig {
-  kind: 'shapes';
+export type DatasetKind = 'shapes' | 'cub' | 'oxford102' | 'coco' | 'localized-narratives' | 'folder';
+
+/**
+ * The `dataset` section. Defaults fill every field whatever the kind; each
+ * field's description in the schema says which kinds use it.
+ */
+export interface DatasetConfig {
+  kind: DatasetKind;
+  /** Dataset folder, relative to the config file; the other paths are relative to it. */
+  root: string;
+  /** '' = the kind's standard image folder. */
+  imagesDir: string;
+  /** '' = found in root (cub, oxford102), random testFraction split (folder), 2014 files (coco). */
+  splitFile: string;
+  /** '' = the kind's standard file names. */
+  trainAnnotations: string | string[];
+  testAnnotations: string | string[];
+  /** 0 = the dataset's standard number. */
+  captionsPerImage: number;
+  onBadSample: 'error' | 'skip';
+  augment: 'auto' | 'crop-flip' | 'crop' | 'none';
+  bboxCrop: boolean;
+  cocoLabels: 'none' | 'largest-instance' | 'multi-hot';
+  /** 0 = all images. */
+  maxImages: number;
+  cache: boolean;
   count: number;
   seed: number;
   testFraction: number;
   holdout: [string, string][];
 }
-export type DatasetConfig = ShapesDatasetConfig;
+export type ShapesDatasetConfig = DatasetConfig & { kind: 'shapes' };
 
 export interface BaselineConfig {
   zDim: number;
@@ -78,6 +102,7 @@ export interface T2IConfig {
 /** Image sizes each method's architecture can produce. */
 export const METHOD_IMAGE_SIZES: Record<MethodName, number[]> = {
   baseline: [32, 64, 128],
+  damsm: [32, 64, 128, 256],
 };
 
 export class ConfigError extends Error {
@@ -120,6 +145,11 @@ export function semanticErrors(cfg: T2IConfig): SchemaError[] {
       if (seen.has(key)) errors.push({ pointer: `/dataset/holdout/${i}`, message: `/dataset/holdout/${i} repeats [${c}, ${s}]` });
       seen.add(key);
     });
+    if (cfg.dataset.augment === 'crop' || cfg.dataset.augment === 'crop-flip') {
+      errors.push({ pointer: '/dataset/augment', message: `/dataset/augment "${cfg.dataset.augment}" cannot be used with shapes: their captions name positions, so crops and flips would contradict them` });
+    }
+  } else if (cfg.dataset.holdout.length) {
+    errors.push({ pointer: '/dataset/holdout', message: `/dataset/holdout applies only to the shapes dataset, not "${cfg.dataset.kind}"` });
   }
   if (cfg.train.batchSize > 4096) errors.push({ pointer: '/train/batchSize', message: '/train/batchSize is too large' });
   return errors;

@@ -13,11 +13,10 @@ import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
 import { checkpointPath, RUN_FILES } from '../run/layout';
 import { listRuns, readAllEvents, readStatus } from '../run/runReader';
-import { RunWriter } from '../run/runWriter';
+import { RunWriter, freshRunDir } from '../run/runWriter';
 import { Vocabulary } from '../text/vocabulary';
 import { Batcher, disposeBatch } from '../train/batcher';
 import { saveCheckpoint } from '../train/checkpoint';
-import { freshRunDir } from '../train/trainer';
 import { DAMSM_LOSS_NAMES, DamsmModel } from './damsmModel';
 import { imageToTextRetrieval } from './retrieval';
 
@@ -39,6 +38,7 @@ export interface PretrainResult {
   backend: BackendInfo;
   top1: number;
   checkpoint: string;
+  meanStepMs: number;
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -103,6 +103,7 @@ export async function pretrainDamsm(opts: PretrainOptions): Promise<PretrainResu
     const deadline = dc.maxMinutes > 0 ? Date.now() + dc.maxMinutes * 60_000 : Infinity;
     let reason: DoneReason = 'completed';
     let lastStatus = Date.now();
+    let stepMsTotal = 0;
     while (step < dc.steps) {
       if (opts.shouldStop?.()) {
         reason = 'stopped';
@@ -121,6 +122,7 @@ export async function pretrainDamsm(opts: PretrainOptions): Promise<PretrainResu
         disposeBatch(batch);
       }
       step++;
+      stepMsTotal += performance.now() - ts;
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
       if (bad) throw new Error(`loss ${bad[0]} became ${bad[1]} at step ${step}; the last checkpoint is ${lastCheckpoint ?? 'none'}`);
       run.event({ type: 'step', step, losses, stepMs: Math.round((performance.now() - ts) * 10) / 10 });
@@ -137,7 +139,7 @@ export async function pretrainDamsm(opts: PretrainOptions): Promise<PretrainResu
     info(`finished at step ${step} (${reason}); tensors alive ${tf.memory().numTensors}`);
     run.event({ type: 'done', step, reason });
     status(reason === 'completed' ? 'completed' : 'stopped');
-    return { runDir, step, reason, backend, top1, checkpoint: path.join(runDir, lastCheckpoint!) };
+    return { runDir, step, reason, backend, top1, checkpoint: path.join(runDir, lastCheckpoint!), meanStepMs: step ? stepMsTotal / step : 0 };
   } catch (e) {
     const message = (e as Error).message;
     run.event({ type: 'error', message });

@@ -4,10 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunEvent, RunStatus } from '../../protocol/events';
 import { writeFileAtomic } from './atomicWrite';
-import { RUN_FILES } from './layout';
+import { RUN_FILES, newRunId, runsRootFor } from './layout';
 
 /** Distributes Omit over a union, so each event keeps its own fields. */
 export type EventInit = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
+
+/** A fresh run folder under the config's runs root; never reuses an existing one. */
+export function freshRunDir(configPath: string): string {
+  const base = path.join(runsRootFor(configPath), newRunId());
+  let dir = base;
+  for (let k = 2; fs.existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
 
 export class RunWriter {
   private readonly eventsFd: number;

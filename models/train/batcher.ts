@@ -50,7 +50,7 @@ export class Batcher {
         this.newEpoch();
       }
       const i = this.order[this.pos++];
-      const img = this.split.image(i);
+      const img = this.split.image(i, this.rng); // rng: the loader's random crop/flip, if any
       const off = b * S * S * 3;
       for (let k = 0; k < img.length; k++) pixels[off + k] = img[k] / 127.5 - 1;
       const captions = this.split.captions(i);

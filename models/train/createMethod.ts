@@ -8,5 +8,7 @@ export function createMethod(cfg: T2IConfig, vocabSize: number, rand: RandomSour
   switch (cfg.method) {
     case 'baseline':
       return new BaselineGAN({ sizes: cfg.baseline, train: cfg.train, imageSize: cfg.imageSize, vocabSize }, rand);
+    case 'damsm':
+      throw new Error('method "damsm" pretrains encoders and has no generator; sample from a GAN run instead');
   }
 }

@@ -9,8 +9,9 @@ import { initBackend } from '../backend/select';
 import { loadConfig, type T2IConfig } from '../config/config';
 import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
-import { RUN_FILES, checkpointPath, newRunId, runsRootFor, sampleMetaPath, samplePath } from '../run/layout';
-import { RunWriter } from '../run/runWriter';
+import { RUN_FILES, checkpointPath, sampleMetaPath, samplePath } from '../run/layout';
+import { RunWriter, freshRunDir } from '../run/runWriter';
+import { pretrainDamsm } from '../damsm/pretrain';
 import { Vocabulary } from '../text/vocabulary';
 import { Batcher, disposeBatch } from './batcher';
 import { saveCheckpoint } from './checkpoint';
@@ -40,21 +41,17 @@ export interface TrainResult {
   meanStepMs: number;
 }
 
-/** A fresh run folder under the config's runs root; never reuses an existing one. */
-export function freshRunDir(configPath: string): string {
-  const root = runsRootFor(configPath);
-  const base = path.join(root, newRunId());
-  let dir = base;
-  for (let k = 2; fs.existsSync(dir); k++) dir = `${base}-${k}`;
-  return dir;
-}
-
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const configPath = path.resolve(opts.configPath);
   const cfg: T2IConfig = loadConfig(configPath); // throws ConfigError before anything is written
+  if (cfg.method === 'damsm') {
+    // A DAMSM config trains the encoders: same run folder, same dashboard.
+    const r = await pretrainDamsm(opts);
+    return { runDir: r.runDir, step: r.step, reason: r.reason, backend: r.backend, meanStepMs: r.meanStepMs };
+  }
   if (opts.steps !== undefined) cfg.train.steps = opts.steps;
   if (opts.maxMinutes !== undefined) cfg.train.maxMinutes = opts.maxMinutes;
   if (opts.backend) cfg.backend = opts.backend;
@@ -89,7 +86,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const backend = await initBackend({ choice: cfg.backend, threads: cfg.threads || undefined, log: (l: string) => info(l) });
 
     const t0 = Date.now();
-    const ds = openDataset(cfg);
+    const ds = openDataset(cfg, { configPath, log: info, warn });
     const vocab = Vocabulary.fromCaptions(allCaptions(ds));
     run.file(RUN_FILES.vocab, JSON.stringify(vocab.toJSON()) + '\n');
     info(`dataset ${ds.kind}: ${ds.train.length} train / ${ds.test.length} test images at ${ds.size}px, vocabulary ${vocab.size} words (${Date.now() - t0} ms)`);
