@@ -127,6 +127,8 @@ export interface SampleGridMeta {
   cols: number;
   /** Pixel size of one cell (the model's resolution). */
   cell: number;
+  /** Pixels between cells and around them; absent (no gaps) in sidecars from before it was written. */
+  gap?: number;
   /** Caption of each cell, row-major. */
   captions: string[];
   /** Path of the matching real-image grid, relative to the run folder. */

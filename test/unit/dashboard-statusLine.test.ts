@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyEvents, emptyRun } from '../../webview/dashboard/runModel';
-import { formatDuration, stateOf, statusParts } from '../../webview/dashboard/statusLine';
+import { formatDuration, samplesEmptyText, stateOf, statusParts } from '../../webview/dashboard/statusLine';
 
 const run = () => applyEvents(emptyRun(), [
   { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'baseline', configPath: 'c', pid: 1, startStep: 0,
@@ -42,4 +42,30 @@ test('durations read naturally', () => {
 test('a trainer that failed before writing events reads as failed', () => {
   assert.deepEqual(stateOf(emptyRun(), 'idle', false, true), { state: 'Failed', kind: 'error' });
   assert.equal(stateOf(emptyRun(), 'running', true, true).state, 'Training');
+});
+
+test('the status line names the method; DAMSM says it is encoder pretraining', () => {
+  assert.equal(statusParts(run(), 'running', true).method, 'baseline');
+  const damsm = applyEvents(emptyRun(), [
+    { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'damsm', configPath: 'c', pid: 1, startStep: 0,
+      totalSteps: 500, imageSize: 32, lossNames: ['s_loss'], backend: { name: 'cpu', threads: 0, attempts: [] } },
+  ]);
+  assert.equal(statusParts(damsm, 'running', true).method, 'damsm (encoder pretraining)');
+  assert.equal(statusParts(emptyRun(), 'idle', false).method, undefined);
+});
+
+test('the samples card explains itself: DAMSM pretraining writes no grids', () => {
+  const damsm = applyEvents(emptyRun(), [
+    { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'damsm', configPath: 'c', pid: 1, startStep: 0,
+      totalSteps: 500, imageSize: 32, lossNames: [], backend: { name: 'cpu', threads: 0, attempts: [] } },
+  ]);
+  for (const active of [true, false]) {
+    const note = samplesEmptyText(damsm, active, true);
+    assert.equal(note.none, true);
+    assert.match(note.text, /^DAMSM pretraining writes no sample grids/);
+  }
+  assert.deepEqual(samplesEmptyText(run(), true, true), { text: 'Waiting for the first sample grid…', none: false });
+  assert.deepEqual(samplesEmptyText(run(), false, true), { text: 'No sample grids in this run.', none: false });
+  // Before run_started arrives the method is unknown: wait, as for any run.
+  assert.equal(samplesEmptyText(emptyRun(), true, true).none, false);
 });

@@ -1,48 +1,12 @@
 // The loss chart: one line per loss head (smoothed, with the raw values kept
 // faint behind it), step on x, a vertical cursor at the slider's step.
-// Chart.js, registered piece by piece so the bundle carries only a line chart.
-import {
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-  type ChartDataset,
-  type Plugin,
-} from 'chart.js';
+import type { ChartDataset } from 'chart.js';
+import { alignLeftAxis, applyChartTheme, Chart, cursorPlugin, pickStepOnClick } from './chartBase';
 import type { RunModel } from './runModel';
 import { decimateMinMax, emaSmooth, formatLoss, type Point } from './seriesMath';
 import { readChartTheme, watchTheme, withAlpha, type ChartTheme } from './theme';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
-
 type LineDataset = ChartDataset<'line', Point[]> & { head: string; raw: boolean };
-
-/** Draws the slider's step as a dashed vertical line. */
-function cursorPlugin(cursor: () => { step?: number; color: string }): Plugin<'line'> {
-  return {
-    id: 't2iCursor',
-    afterDatasetsDraw(chart) {
-      const { step, color } = cursor();
-      const x = chart.scales.x;
-      if (step === undefined || !x || step < x.min || step > x.max) return;
-      const px = x.getPixelForValue(step);
-      const { top, bottom } = chart.chartArea;
-      const ctx = chart.ctx;
-      ctx.save();
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 1;
-      ctx.setLineDash([4, 3]);
-      ctx.beginPath();
-      ctx.moveTo(px, top);
-      ctx.lineTo(px, bottom);
-      ctx.stroke();
-      ctx.restore();
-    },
-  };
-}
 
 export class LossChart {
   private readonly chart: Chart<'line', Point[]>;
@@ -69,7 +33,7 @@ export class LossChart {
         elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
         scales: {
           x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { precision: 0, maxTicksLimit: 8 } },
-          y: { type: 'linear', grace: '5%', ticks: { maxTicksLimit: 6 } },
+          y: { type: 'linear', grace: '5%', ticks: { maxTicksLimit: 6 }, afterFit: alignLeftAxis },
         },
         plugins: {
           legend: {
@@ -97,12 +61,7 @@ export class LossChart {
             },
           },
         },
-        onClick: (e) => {
-          const x = this.chart.scales.x;
-          if (e.x === null || e.x === undefined || !x) return;
-          const step = x.getValueForPixel(e.x);
-          if (step !== undefined) onPickStep(step);
-        },
+        onClick: pickStepOnClick(() => this.chart, onPickStep),
       },
       plugins: [cursorPlugin(() => ({ step: this.cursorStep, color: this.theme.cursor }))],
     });
@@ -177,31 +136,7 @@ export class LossChart {
   }
 
   private applyTheme(): void {
-    const t = this.theme;
-    const o = this.chart.options;
-    Chart.defaults.font.family = t.fontFamily;
-    Chart.defaults.font.size = Math.max(11, t.fontSize - 1);
-    Chart.defaults.color = t.muted;
-    for (const axis of ['x', 'y'] as const) {
-      const scale = o.scales?.[axis];
-      if (!scale) continue;
-      scale.grid = { ...scale.grid, color: t.grid };
-      scale.border = { ...scale.border, color: t.grid };
-      scale.ticks = { ...scale.ticks, color: t.muted };
-      if ('title' in scale && scale.title) scale.title = { ...scale.title, color: t.muted };
-    }
-    const plugins = o.plugins!;
-    plugins.legend!.labels = { ...plugins.legend!.labels, color: t.foreground };
-    Object.assign(plugins.tooltip!, {
-      backgroundColor: t.tooltipBackground,
-      borderColor: t.tooltipBorder,
-      borderWidth: 1,
-      titleColor: t.foreground,
-      bodyColor: t.foreground,
-      cornerRadius: 3,
-      displayColors: true,
-      boxWidth: 8,
-      boxHeight: 8,
-    });
+    // The options as given, not Chart.js's resolved proxy (`chart.options`), which must not be spread.
+    applyChartTheme(this.chart.config.options!, this.theme);
   }
 }

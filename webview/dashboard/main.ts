@@ -1,4 +1,4 @@
-// Dashboard webview: loss chart, sample grids and one step slider for a run.
+// Dashboard webview: loss chart, metrics chart, sample grids and one step slider for a run.
 // It only draws what the host sends (see protocol/webview.ts); the run folder
 // is the source of truth, so after a reload it asks for everything again.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -6,9 +6,11 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { HostToDashboard, TrainerActivity } from '../../protocol/webview';
 import { icon, type IconName } from './icons';
 import { LossChart } from './lossChart';
+import { metricSummaries, stepExtent } from './metrics';
+import { MetricsChart } from './metricsChart';
 import { addSamples, applyEvents, emptyRun, pointCount, type RunModel } from './runModel';
 import { SamplesView } from './samples';
-import { statusParts } from './statusLine';
+import { samplesEmptyText, statusParts } from './statusLine';
 import { FOLLOW_LATEST, parseSelection, resolveIndex, selectIndex, type StepSelection } from './stepSelection';
 import css from './style.css';
 import { vscodeApi } from './vscodeApi';
@@ -70,7 +72,16 @@ const LAYOUT = `
     <div id="chart-empty" class="empty"></div>
   </div>
 </section>
-<section class="card" aria-labelledby="samples-title">
+<section id="metrics-card" class="card" aria-labelledby="metrics-title" hidden>
+  <header class="card-header">
+    <h2 id="metrics-title">Metrics</h2>
+    <div id="metrics-legend" class="metrics-legend" role="group" aria-label="Latest value of each metric; click one to show or hide its line"></div>
+  </header>
+  <div id="metrics-chart-wrap" class="chart-wrap metrics-wrap" data-points="0" data-metrics="">
+    <canvas id="metrics-chart" aria-label="Evaluation metrics per step"></canvas>
+  </div>
+</section>
+<section id="samples-card" class="card" aria-labelledby="samples-title">
   <header class="card-header">
     <h2 id="samples-title">Samples</h2>
     <label id="slider-control" class="control slider-control">
@@ -103,6 +114,9 @@ const ui = {
   errorText: $('error-text'),
   chartWrap: $('loss-chart-wrap'),
   chartEmpty: $('chart-empty'),
+  metricsCard: $('metrics-card'),
+  metricsWrap: $('metrics-chart-wrap'),
+  samplesCard: $('samples-card'),
   smoothing: $<HTMLInputElement>('smoothing'),
   smoothingValue: $<HTMLOutputElement>('smoothing-value'),
   slider: $<HTMLInputElement>('step-slider'),
@@ -131,11 +145,13 @@ let hasRun = false;
 let trainerError: string | undefined;
 let dismissedError: string | undefined;
 
-const chart = new LossChart($<HTMLCanvasElement>('loss-chart'), (step) => {
-  // Clicking the chart moves the slider to the snapshot at or before that step.
+/** Clicking a chart moves the slider to the snapshot at or before that step. */
+function pickStep(step: number): void {
   const steps = run.samples.map((s) => s.step);
   if (steps.length) select(selectIndex(steps, resolveIndex(steps, { step, follow: false })));
-});
+}
+const chart = new LossChart($<HTMLCanvasElement>('loss-chart'), pickStep);
+const metricsChart = new MetricsChart($<HTMLCanvasElement>('metrics-chart'), $('metrics-legend'), pickStep);
 const samples = new SamplesView($('grids'), $<HTMLOListElement>('captions'));
 
 function save(): void {
@@ -176,9 +192,21 @@ function render(): void {
         : hasRun
           ? 'This run logged no losses.'
           : 'No runs yet. Press Train to start one.';
+    renderMetrics();
   }
   renderStatus();
   renderSamples();
+}
+
+/** The metrics card appears with the run's first metrics event. */
+function renderMetrics(): void {
+  const metrics = metricSummaries(run);
+  ui.metricsCard.hidden = metrics.length === 0;
+  // For tests and tools: points across metrics, and the latest value of each.
+  ui.metricsWrap.dataset.points = String(pointCount(run, run.metrics));
+  ui.metricsWrap.dataset.metrics = metrics.map((m) => `${m.name}=${m.value}`).join(' ');
+  if (metrics.length === 0) return;
+  metricsChart.setData(metrics, stepExtent(run.series.values(), run.metrics.values()));
 }
 
 function isActive(): boolean {
@@ -192,7 +220,7 @@ function renderStatus(): void {
   state.className = `state state-${p.kind}`;
   state.textContent = p.state;
   ui.status.append(state);
-  for (const [key, text] of [['backend', p.backend], ['step', p.step], ['speed', p.speed], ['checkpoint', p.checkpoint]] as const) {
+  for (const [key, text] of [['method', p.method], ['backend', p.backend], ['step', p.step], ['speed', p.speed], ['checkpoint', p.checkpoint]] as const) {
     if (!text) continue;
     const span = document.createElement('span');
     span.className = `status-${key}`;
@@ -227,13 +255,12 @@ function renderSamples(): void {
   ui.stepLabel.textContent = snap ? `step ${snap.step.toLocaleString('en-US')} · ${i + 1} of ${steps.length}` : '';
   ui.sliderControl.hidden = !snap;
   ui.samplesEmpty.hidden = !!snap;
-  ui.samplesEmpty.textContent = isActive()
-    ? 'Waiting for the first sample grid…'
-    : hasRun
-      ? 'No sample grids in this run.'
-      : 'Generated grids for fixed captions and noise appear here while training.';
+  const note = samplesEmptyText(run, isActive(), hasRun);
+  ui.samplesEmpty.textContent = note.text;
+  ui.samplesCard.classList.toggle('no-samples', note.none);
   samples.show(snap);
   chart.setCursor(snap?.step);
+  metricsChart.setCursor(snap?.step);
 }
 
 // ---- controls ----
@@ -298,7 +325,7 @@ window.addEventListener('message', (e: MessageEvent<HostToDashboard>) => {
       applyEvents(run, msg.events);
       addSamples(run, msg.samples);
       if (run.runId) hasRun = true;
-      schedule(msg.events.some((ev) => ev.type === 'step' || ev.type === 'run_started'));
+      schedule(msg.events.some((ev) => ev.type === 'step' || ev.type === 'run_started' || ev.type === 'metrics'));
       break;
     case 'activity':
       activity = msg.activity;

@@ -4,7 +4,7 @@
 import type { BackendInfo, DoneEvent, RunEvent } from '../../protocol/events';
 import type { SampleSnapshot } from '../../protocol/webview';
 
-/** One loss head: parallel arrays, in step order. */
+/** One loss head or metric: parallel arrays, in step order, one value per step. */
 export interface Series {
   steps: number[];
   values: number[];
@@ -19,6 +19,9 @@ export interface RunModel {
   /** Loss heads in display order: run_started's lossNames first, then any others seen. */
   lossNames: string[];
   series: Map<string, Series>;
+  /** Metric names (from `metrics` events) in the order first seen. */
+  metricNames: string[];
+  metrics: Map<string, Series>;
   /** Sorted by step, one per step. */
   samples: SampleSnapshot[];
   lastStep?: number;
@@ -34,17 +37,34 @@ export interface RunModel {
 const RATE_WINDOW = 20;
 
 export function emptyRun(): RunModel {
-  return { startStep: 0, lossNames: [], series: new Map(), samples: [], recent: [] };
+  return { startStep: 0, lossNames: [], series: new Map(), metricNames: [], metrics: new Map(), samples: [], recent: [] };
 }
 
-function seriesFor(run: RunModel, name: string): Series {
-  let s = run.series.get(name);
+function seriesIn(map: Map<string, Series>, names: string[], name: string): Series {
+  let s = map.get(name);
   if (!s) {
     s = { steps: [], values: [] };
-    run.series.set(name, s);
-    if (!run.lossNames.includes(name)) run.lossNames.push(name);
+    map.set(name, s);
+    if (!names.includes(name)) names.push(name);
   }
   return s;
+}
+
+/** Adds a point; a repeated step replaces its value, an earlier one is inserted in order. */
+function addPoint(s: Series, step: number, value: number): void {
+  const last = s.steps[s.steps.length - 1];
+  if (last === undefined || step > last) {
+    s.steps.push(step);
+    s.values.push(value);
+    return;
+  }
+  // A resumed run may repeat steps; keep the series sorted by step.
+  const i = s.steps.findIndex((x) => x >= step);
+  if (s.steps[i] === step) s.values[i] = value;
+  else {
+    s.steps.splice(i, 0, step);
+    s.values.splice(i, 0, value);
+  }
 }
 
 /** Folds events into the model (mutates and returns it). */
@@ -62,26 +82,19 @@ export function applyEvents(run: RunModel, events: readonly RunEvent[]): RunMode
       case 'step': {
         for (const [name, value] of Object.entries(e.losses)) {
           if (typeof value !== 'number') continue;
-          const s = seriesFor(run, name);
-          // A resumed run may repeat steps; keep the series sorted by step.
-          const last = s.steps[s.steps.length - 1];
-          if (last !== undefined && e.step <= last) {
-            const i = s.steps.findIndex((x) => x >= e.step);
-            if (s.steps[i] === e.step) s.values[i] = value;
-            else {
-              s.steps.splice(i, 0, e.step);
-              s.values.splice(i, 0, value);
-            }
-          } else {
-            s.steps.push(e.step);
-            s.values.push(value);
-          }
+          addPoint(seriesIn(run.series, run.lossNames, name), e.step, value);
         }
         run.lastStep = Math.max(run.lastStep ?? e.step, e.step);
         run.recent.push({ t: e.t, step: e.step });
         if (run.recent.length > RATE_WINDOW) run.recent.shift();
         break;
       }
+      case 'metrics':
+        for (const [name, value] of Object.entries(e.metrics ?? {})) {
+          if (typeof value !== 'number' || typeof e.step !== 'number') continue;
+          addPoint(seriesIn(run.metrics, run.metricNames, name), e.step, value);
+        }
+        break;
       case 'checkpoint':
         run.lastCheckpoint = { step: e.step, path: e.path };
         break;
@@ -122,9 +135,17 @@ export function stepsPerSecond(run: RunModel): number | undefined {
   return ((b.step - a.step) * 1000) / dt;
 }
 
-/** Total number of loss points across heads (what the e2e and the empty state look at). */
-export function pointCount(run: RunModel): number {
+/** Total number of points across the series (default: the losses, which the e2e and the empty state look at). */
+export function pointCount(run: RunModel, series: Map<string, Series> = run.series): number {
   let n = 0;
-  for (const s of run.series.values()) n += s.steps.length;
+  for (const s of series.values()) n += s.steps.length;
   return n;
+}
+
+/** Methods that train no generator, so write no sample grids. */
+const NO_SAMPLE_METHODS: ReadonlySet<string> = new Set(['damsm']);
+
+/** False when the run's method is known to write no sample grids (DAMSM encoder pretraining). */
+export function writesSamples(run: RunModel): boolean {
+  return run.method === undefined || !NO_SAMPLE_METHODS.has(run.method);
 }

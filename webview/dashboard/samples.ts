@@ -4,11 +4,8 @@
 import type { SampleGridMeta } from '../../protocol/events';
 import type { SampleSnapshot } from '../../protocol/webview';
 
-/** The trainer also writes the pixels between cells (and around them). */
-type GridMeta = SampleGridMeta & { gap?: number };
-
 /** Native pixel size of a grid: cells plus the gaps between and around them. */
-export function gridSize(meta: GridMeta): { width: number; height: number; gap: number } {
+export function gridSize(meta: SampleGridMeta): { width: number; height: number; gap: number } {
   const gap = typeof meta.gap === 'number' && meta.gap > 0 ? meta.gap : 0;
   return {
     width: meta.cols * meta.cell + (gap ? (meta.cols + 1) * gap : 0),
@@ -202,6 +199,6 @@ function cellOf(target: EventTarget | null): string | undefined {
 
 /** What decides the overlay and the captions: everything in the sidecar but the step. */
 function layoutKey(snap: SampleSnapshot): string {
-  const m = snap.meta as GridMeta | undefined;
+  const m = snap.meta;
   return m ? JSON.stringify([m.rows, m.cols, m.cell, m.gap, m.captions]) : '';
 }

@@ -1,12 +1,14 @@
 // The status line's words, from the run model and the trainer's activity. Pure.
 import type { TrainerActivity } from '../../protocol/webview';
-import { stepsPerSecond, type RunModel } from './runModel';
+import { stepsPerSecond, writesSamples, type RunModel } from './runModel';
 
 export type StateKind = 'busy' | 'ok' | 'warn' | 'error' | 'idle';
 
 export interface StatusParts {
   state: string;
   kind: StateKind;
+  /** The run's method, e.g. "xmc-gan" or "damsm (encoder pretraining)" */
+  method?: string;
   /** e.g. "wasm · 2 threads" */
   backend?: string;
   /** e.g. "step 120 / 3,000" */
@@ -47,6 +49,30 @@ export function stateOf(run: RunModel, activity: TrainerActivity, hasRun: boolea
   return { state: 'Interrupted', kind: 'warn' };
 }
 
+/** A word on methods whose name alone does not say what the run is. */
+const METHOD_NOTES: ReadonlyMap<string, string> = new Map([['damsm', 'encoder pretraining']]);
+
+/**
+ * What the samples card says while it shows no grid. `none`: the run's method
+ * writes no grids at all (DAMSM pretraining), so there is nothing to wait for.
+ */
+export function samplesEmptyText(run: RunModel, active: boolean, hasRun: boolean): { text: string; none: boolean } {
+  if (!writesSamples(run)) {
+    return {
+      text: run.method === 'damsm'
+        ? 'DAMSM pretraining writes no sample grids: it trains the text and image encoders that the GAN methods use.'
+        : `The ${run.method} method writes no sample grids.`,
+      none: true,
+    };
+  }
+  const text = active
+    ? 'Waiting for the first sample grid…'
+    : hasRun
+      ? 'No sample grids in this run.'
+      : 'Generated grids for fixed captions and noise appear here while training.';
+  return { text, none: false };
+}
+
 export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -62,6 +88,10 @@ export function formatDuration(seconds: number): string {
 
 export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: boolean, failed = false): StatusParts {
   const parts: StatusParts = stateOf(run, activity, hasRun, failed);
+  if (run.method) {
+    const note = METHOD_NOTES.get(run.method);
+    parts.method = note ? `${run.method} (${note})` : run.method;
+  }
   if (run.backend) {
     const t = run.backend.threads;
     parts.backend = t > 0 ? `${run.backend.name} · ${t} thread${t === 1 ? '' : 's'}` : run.backend.name;

@@ -24,6 +24,12 @@ const SERIES_VARS: [string, string][] = [
   ['--vscode-charts-yellow', '#cca700'],
 ];
 
+/** Series colour `i` as a CSS value, for HTML beside a chart (it follows theme changes by itself). */
+export function seriesCssColor(i: number): string {
+  const [name, fallback] = SERIES_VARS[((i % SERIES_VARS.length) + SERIES_VARS.length) % SERIES_VARS.length];
+  return `var(${name}, ${fallback})`;
+}
+
 export function readChartTheme(el: Element = document.body): ChartTheme {
   const css = getComputedStyle(el);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
