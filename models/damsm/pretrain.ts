@@ -70,7 +70,7 @@ export async function pretrainDamsm(opts: PretrainOptions): Promise<PretrainResu
     log(`run folder: ${runDir}`);
     run.file(RUN_FILES.config, JSON.stringify({ source: configPath, ...cfg }, null, 2) + '\n');
     const backend = await initBackend({ choice: cfg.backend, threads: cfg.threads || undefined, log: info });
-    const ds = openDataset(cfg);
+    const ds = openDataset(cfg, { configPath, log: info, warn: info });
     const vocab = Vocabulary.fromCaptions(allCaptions(ds));
     run.file(RUN_FILES.vocab, JSON.stringify(vocab.toJSON()) + '\n');
     info(`DAMSM pretraining on ${ds.kind}: ${ds.train.length} train / ${ds.test.length} test images at ${ds.size}px, vocabulary ${vocab.size} words`);

@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { tokenize } from '../../models/text/tokenize';
 import { END_TOKEN, Vocabulary } from '../../models/text/vocabulary';
 
-test('tokenize lower-cases, keeps \\w+ runs and drops non-ASCII', () => {
+test('tokenize lower-cases, splits on word runs, then drops non-ASCII per token', () => {
   assert.deepEqual(tokenize('A Red, CIRCLE!  in the top-left'), ['a', 'red', 'circle', 'in', 'the', 'top', 'left']);
   assert.deepEqual(tokenize('café bird_2'), ['caf', 'bird_2']);
+  assert.deepEqual(tokenize('red—blue ☃'), ['red', 'blue'], 'split first, then strip non-ASCII');
   assert.deepEqual(tokenize(' ... '), []);
 });
 
