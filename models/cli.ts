@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { BackendChoice } from '../protocol/events';
 import { ConfigError } from './config/config';
 import { writeShapesFolder } from './data/shapesCommand';
-import { pretrainDamsm } from './damsm/pretrain';
+import { pretrainDamsm, type PretrainResult } from './damsm/pretrain';
 import { sample } from './train/sample';
-import { train } from './train/trainer';
+import { train, type TrainResult } from './train/trainer';
 
 const USAGE = `usage:
   t2i train <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--threads N]
@@ -86,26 +86,11 @@ function stopSignal(): () => boolean {
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'train': {
-      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
-      if (p.positional.length !== 1) throw new UsageError('train needs exactly one config file');
-      const result = await train({
-        configPath: p.positional[0],
-        runDir: p.flags.get('run-dir'),
-        steps: intFlag(p, 'steps', 1),
-        maxMinutes: numFlag(p, 'max-minutes'),
-        backend: backendFlag(p),
-        threads: intFlag(p, 'threads', 1),
-        shouldStop: stopSignal(),
-      });
-      console.log(`run folder: ${result.runDir}`);
-      console.log(`step ${result.step} (${result.reason}), backend ${result.backend.name} x${result.backend.threads}, mean step ${result.meanStepMs.toFixed(1)} ms`);
-      return 0;
-    }
+    case 'train':
     case 'pretrain': {
       const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
-      if (p.positional.length !== 1) throw new UsageError('pretrain needs exactly one config file');
-      const result = await pretrainDamsm({
+      if (p.positional.length !== 1) throw new UsageError(`${cmd} needs exactly one config file`);
+      const opts = {
         configPath: p.positional[0],
         runDir: p.flags.get('run-dir'),
         steps: intFlag(p, 'steps', 1),
@@ -113,9 +98,11 @@ async function main(argv: string[]): Promise<number> {
         backend: backendFlag(p),
         threads: intFlag(p, 'threads', 1),
         shouldStop: stopSignal(),
-      });
+      };
+      const result: TrainResult & Partial<PretrainResult> = cmd === 'train' ? await train(opts) : await pretrainDamsm(opts);
       console.log(`run folder: ${result.runDir}`);
-      console.log(`step ${result.step} (${result.reason}), image→text top-1 ${(100 * result.top1).toFixed(1)}%, encoders in ${result.checkpoint}`);
+      console.log(`step ${result.step} (${result.reason}), backend ${result.backend.name} x${result.backend.threads}, mean step ${result.meanStepMs.toFixed(1)} ms`);
+      if (result.checkpoint) console.log(`image→text top-1 ${(100 * result.top1!).toFixed(1)}%, encoders in ${result.checkpoint}`);
       return 0;
     }
     case 'sample': {
