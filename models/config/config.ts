@@ -69,6 +69,8 @@ export interface DamsmConfig {
   maxMinutes: number;
   evalEvery: number;
   checkpointEvery: number;
+  /** Pretrained encoders (checkpoint or run folder) for GAN methods. */
+  encoders?: string;
 }
 
 export interface TrainConfig {

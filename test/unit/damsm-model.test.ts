@@ -124,3 +124,24 @@ test('`train` on a damsm config pretrains: losses, retrieval metrics, checkpoint
   for (const e of metrics) assert.ok(e.metrics.retrieval_top1 >= 0 && e.metrics.retrieval_top1 <= 1);
   assert.equal(latestDamsmCheckpoint(configPath), path.join(r.runDir, 'checkpoints/step-000004.safetensors'));
 });
+
+test('frozen encoders: pretrained first when missing (and said so), then found, with their vocabulary', async () => {
+  const { loadFrozenEncoders } = await import('../../models/damsm/frozenEncoders');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-frozen-'));
+  const configPath = path.join(dir, 'gan.t2i.json');
+  const ganCfg = { ...cfg, method: 'baseline', damsm: { ...cfg.damsm, steps: 2, evalEvery: 2 } };
+  fs.writeFileSync(configPath, JSON.stringify(ganCfg));
+  const logs: string[] = [];
+  const first = await loadFrozenEncoders(resolveConfig(ganCfg), configPath, { log: (l) => logs.push(l) });
+  assert.ok(logs.some((l) => /no pretrained DAMSM encoders for gan\.t2i\.json: pretraining them first/.test(l)), logs.join('\n'));
+  assert.ok(first.vocab.size > 10);
+  assert.equal(first.model.text.embed.table.shape[0], first.vocab.size);
+  first.model.dispose();
+  logs.length = 0;
+  const again = await loadFrozenEncoders(resolveConfig(ganCfg), configPath, { log: (l) => logs.push(l) });
+  assert.equal(again.checkpoint, first.checkpoint);
+  assert.ok(!logs.some((l) => /pretraining them first/.test(l)));
+  again.model.dispose();
+  const missing = resolveConfig({ ...ganCfg, damsm: { ...ganCfg.damsm, encoders: 'nope.safetensors' } });
+  await assert.rejects(loadFrozenEncoders(missing, configPath, { log: () => {} }), /gan\.t2i\.json: \/damsm\/encoders: .*nope\.safetensors does not exist/);
+});
