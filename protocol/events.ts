@@ -59,6 +59,8 @@ export interface SampleEvent extends EventBase {
   path: string;
   /** Sidecar JSON path relative to the run folder (captions and grid layout). */
   meta: string;
+  /** Word-attention maps of the same grid (AttentionExport JSON), for methods with attention. */
+  attention?: string;
 }
 
 /** Evaluation results at a step (retrieval accuracy, FID, oracle scores, ...). */
@@ -133,6 +135,24 @@ export interface SampleGridMeta {
   captions: string[];
   /** Path of the matching real-image grid, relative to the run folder. */
   real: string;
+}
+
+/** Word-attention maps of one attention layer (a stage) for every cell of a sample grid. */
+export interface AttentionStage {
+  /** e.g. "g16" (XMC-GAN's 16×16 attention) or "stage1" (an AttnGAN/MirrorGAN refinement stage). */
+  name: string;
+  /** Side of the attention grid. */
+  size: number;
+  /** maps[cell][word] is size×size weights, row-major, rounded; words are the caption's real words. */
+  maps: number[][][];
+}
+
+/** `samples/step-NNNNNN.attention.json`: per cell, its words, and the maps of each stage. */
+export interface AttentionExport {
+  step: number;
+  /** The caption words of each cell, in order (padding left out). */
+  words: string[][];
+  stages: AttentionStage[];
 }
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<RunEventType>([

@@ -40,6 +40,10 @@ export function sampleMetaPath(step: number): string {
   return `${RUN_FILES.samplesDir}/${stepName(step)}.json`;
 }
 
+export function attentionPath(step: number): string {
+  return `${RUN_FILES.samplesDir}/${stepName(step)}.attention.json`;
+}
+
 export function checkpointPath(step: number): string {
   return `${RUN_FILES.checkpointsDir}/${stepName(step)}.safetensors`;
 }

@@ -34,5 +34,11 @@ export interface T2IMethod extends Checkpointable {
   trainStep(batch: Batch): Record<string, number>;
   /** Images [N, S, S, 3] in [-1, 1] for word ids [N, T] and noise [N, noiseDim], eval mode. */
   generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D;
+  /**
+   * Word-attention maps for the same inputs, per attention layer: weights
+   * [N, T, H, W] (T = the ids' width; padded words get zeros). Methods with
+   * word attention implement it; the trainer exports it beside each grid.
+   */
+  attention?(ids: tf.Tensor2D, noise: tf.Tensor2D): { name: string; weights: tf.Tensor4D }[];
   dispose(): void;
 }

@@ -3,13 +3,15 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadConfig } from '../config/config';
+import { loadFrozenEncoders } from '../damsm/frozenEncoders';
 import { pretrainDamsm } from '../damsm/pretrain';
 import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
-import { RUN_FILES, sampleMetaPath, samplePath } from '../run/layout';
+import { RUN_FILES, attentionPath, sampleMetaPath, samplePath } from '../run/layout';
 import { Vocabulary } from '../text/vocabulary';
+import { buildAttentionExport } from './attentionExport';
 import { Batcher, disposeBatch } from './batcher';
-import { createMethod } from './createMethod';
+import { createMethod, METHODS_WITH_ENCODERS } from './createMethod';
 import { makePreviewSet } from './preview';
 import { runSession, type TrainOptions, type TrainResult, type TrainingJob } from './runSession';
 import { gridLayout, tileGridPng, toRgbBytes } from './sampleGrid';
@@ -24,17 +26,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.steps !== undefined) cfg.train.steps = opts.steps;
   if (opts.maxMinutes !== undefined) cfg.train.maxMinutes = opts.maxMinutes;
   const t = cfg.train;
+  // Before this run's folder exists, so that a pretraining run made here
+  // sorts before it and the GAN run stays the config's latest.
+  const encoders = METHODS_WITH_ENCODERS.has(cfg.method)
+    ? await loadFrozenEncoders(cfg, configPath, { log: opts.log ?? console.log, pretrain: { backend: opts.backend, threads: opts.threads, shouldStop: opts.shouldStop } })
+    : undefined;
 
   return runSession(opts, cfg, { totalSteps: t.steps, maxMinutes: t.maxMinutes, logEvery: t.logEvery }, (ctx): TrainingJob => {
     const { run } = ctx;
     const t0 = Date.now();
     const ds = openDataset(cfg, { configPath, log: ctx.info, warn: ctx.warn });
-    const vocab = Vocabulary.fromCaptions(allCaptions(ds));
+    // Encoder-based methods must use the encoders' vocabulary (their embedding rows).
+    const vocab = encoders?.vocab ?? Vocabulary.fromCaptions(allCaptions(ds));
     run.file(RUN_FILES.vocab, JSON.stringify(vocab.toJSON()) + '\n');
     ctx.info(`dataset ${ds.kind}: ${ds.train.length} train / ${ds.test.length} test images at ${ds.size}px, vocabulary ${vocab.size} words (${Date.now() - t0} ms)`);
 
     const rng = new Rng(t.seed);
-    const method = createMethod(cfg, vocab.size, rng.fork());
+    const method = createMethod(cfg, vocab.size, rng.fork(), encoders);
     const batcher = new Batcher(ds.train, vocab, cfg.text.maxWords, cfg.imageSize, rng.fork());
     const preview = makePreviewSet(cfg, ds, vocab, method.noiseDim);
     if (preview.unknown.length) ctx.warn(`preview captions use words the dataset never uses: ${preview.unknown.join(', ')}`);
@@ -48,7 +56,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       images.dispose();
       run.file(samplePath(step), png);
       run.file(sampleMetaPath(step), JSON.stringify({ step, ...layout, captions: preview.captions, real: preview.real ? RUN_FILES.realGrid : '' }) + '\n');
-      run.event({ type: 'sample', step, path: samplePath(step), meta: sampleMetaPath(step) });
+      let attention: string | undefined;
+      if (method.attention) {
+        const stages = method.attention(preview.ids, preview.noise);
+        run.file(attentionPath(step), JSON.stringify(buildAttentionExport(step, preview.ids, stages, vocab)) + '\n');
+        tf.dispose(stages.map((s) => s.weights));
+        attention = attentionPath(step);
+      }
+      run.event({ type: 'sample', step, path: samplePath(step), meta: sampleMetaPath(step), attention });
       sampledAt = step;
     };
     const writeCheckpoint = (step: number) => {
