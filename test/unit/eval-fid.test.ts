@@ -1,0 +1,71 @@
+// FID, KID and IS against values worked out by hand and known identities.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fitGaussian, frechetDistance, inceptionScore, kernelInceptionDistance, type Gaussian } from '../../models/eval/fid';
+import { sqrtPsd, symmetricEigen, matMul } from '../../models/eval/linalg';
+import { Rng } from '../../models/data/rng';
+
+const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${a} vs ${b}`);
+const gauss = (mean: number[], cov: number[][]): Gaussian => ({ mean: Float64Array.from(mean), cov: { n: mean.length, data: Float64Array.from(cov.flat()) } });
+
+test('1-D and diagonal cases: FID = Σ (σ₁ − σ₂)² + ‖μ₁ − μ₂‖²', () => {
+  near(frechetDistance(gauss([0], [[4]]), gauss([0], [[9]])), 1); // (2 − 3)²
+  near(frechetDistance(gauss([1, 2], [[1, 0], [0, 4]]), gauss([0, 0], [[4, 0], [0, 9]])), 5 + 2);
+});
+
+test('non-commuting covariances, by hand', () => {
+  // Σ₁Σ₂ = [[2,4],[1,8]]: eigenvalues 5 ± √13, so Tr(Σ₁Σ₂)^½ = √(10 + 2√12)
+  const expected = 4 + 5 - 2 * Math.sqrt(10 + 2 * Math.sqrt(12));
+  near(frechetDistance(gauss([0, 0], [[2, 1], [1, 2]]), gauss([0, 0], [[1, 0], [0, 4]])), expected, 1e-12);
+  near(expected, 0.77122, 1e-5);
+});
+
+test('identities on sampled features: FID(X, X) = 0; shifting the mean by d adds ‖d‖²', () => {
+  const r = new Rng(5);
+  const dim = 12;
+  const xs = Array.from({ length: 300 }, () => Float64Array.from({ length: dim }, (_, i) => r.normal() * (1 + i / 4) + (i % 3 === 0 ? r.normal() : 0)));
+  const g = fitGaussian(xs);
+  near(frechetDistance(g, g), 0, 1e-7);
+  const d = Float64Array.from({ length: dim }, (_, i) => (i % 2 ? 0.5 : -1));
+  const shifted = fitGaussian(xs.map((x) => x.map((v, i) => v + d[i])));
+  near(frechetDistance(g, shifted), d.reduce((a, v) => a + v * v, 0), 1e-7);
+});
+
+test('symmetric eigendecomposition reconstructs the matrix; the PSD square root squares back', () => {
+  const r = new Rng(9);
+  const n = 9;
+  const a = Array.from({ length: n * n }, () => r.normal());
+  const m = { n, data: new Float64Array(n * n) };
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) m.data[i * n + j] += a[i * n + k] * a[j * n + k];
+  const { values, vectors } = symmetricEigen(m);
+  for (let i = 1; i < n; i++) assert.ok(values[i] >= values[i - 1], 'ascending');
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += vectors.data[i * n + k] * values[k] * vectors.data[j * n + k];
+      near(s, m.data[i * n + j], 1e-9);
+    }
+  }
+  const root = sqrtPsd(m);
+  const sq = matMul(root, root);
+  sq.data.forEach((v, i) => near(v, m.data[i], 1e-8));
+});
+
+test('KID: near 0 for one distribution, clearly positive for shifted ones', () => {
+  const r = new Rng(3);
+  const sample = (shift: number) => Array.from({ length: 200 }, () => Float64Array.from({ length: 8 }, () => r.normal() + shift));
+  const random = () => r.uniform();
+  const same = kernelInceptionDistance(sample(0), sample(0), { subsets: 5, subsetSize: 100, random });
+  const diff = kernelInceptionDistance(sample(0), sample(1), { subsets: 5, subsetSize: 100, random });
+  assert.ok(Math.abs(same) < 0.05, `same: ${same}`);
+  assert.ok(diff > 0.5, `diff: ${diff}`);
+});
+
+test('IS: 1 for constant predictions, C for confident predictions spread over C classes', () => {
+  const uniform = Array.from({ length: 40 }, () => Float64Array.from([0.25, 0.25, 0.25, 0.25]));
+  near(inceptionScore(uniform, 4).mean, 1, 1e-12);
+  const oneHot = Array.from({ length: 48 }, (_, i) => Float64Array.from([0, 1, 2, 3].map((c) => (c === i % 4 ? 1 : 0))));
+  const is = inceptionScore(oneHot, 4);
+  near(is.mean, 4, 1e-12);
+  near(is.std, 0, 1e-12);
+});
