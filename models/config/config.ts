@@ -85,6 +85,8 @@ export interface TrainConfig {
   logEvery: number;
   sampleEvery: number;
   checkpointEvery: number;
+  evalEvery: number;
+  evalCount: number;
 }
 
 export interface T2IConfig {

@@ -9,6 +9,7 @@ import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
 import { RUN_FILES, attentionPath, sampleMetaPath, samplePath } from '../run/layout';
 import { Vocabulary } from '../text/vocabulary';
+import { evaluateShapesOracle, oracleMetrics } from '../eval/shapesOracleEval';
 import { buildAttentionExport } from './attentionExport';
 import { Batcher, disposeBatch } from './batcher';
 import { createMethod, METHODS_WITH_ENCODERS } from './createMethod';
@@ -87,6 +88,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
       },
       afterStep(step) {
+        if (t.evalEvery > 0 && step % t.evalEvery === 0 && ds.kind === 'shapes') {
+          const metrics = oracleMetrics(evaluateShapesOracle(method, ds, vocab, cfg.text.maxWords, { count: t.evalCount }));
+          run.event({ type: 'metrics', step, metrics });
+          ctx.info(`step ${step}: oracle ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+        }
         if (step % t.sampleEvery === 0) writeSamples(step);
         if (step % t.checkpointEvery === 0) writeCheckpoint(step);
       },
