@@ -4,12 +4,14 @@
 //   t2i train <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i pretrain <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
+//   t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
 //   t2i shapes --out DIR --count N --size S [--seed N]
 import path from 'node:path';
 import type { BackendChoice } from '../protocol/events';
 import { ConfigError } from './config/config';
 import { writeShapesFolder } from './data/shapesCommand';
 import { pretrainDamsm, type PretrainResult } from './damsm/pretrain';
+import { EVAL_METRICS, evaluateRun, type EvalMetric } from './eval/evaluateRun';
 import { sample } from './train/sample';
 import { train, type TrainResult } from './train/trainer';
 
@@ -17,6 +19,7 @@ const USAGE = `usage:
   t2i train <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--threads N]
   t2i pretrain <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
+  t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
   t2i shapes --out DIR --count N --size S [--seed N]`;
 
 class UsageError extends Error {}
@@ -113,6 +116,20 @@ async function main(argv: string[]): Promise<number> {
       if (!captionsFile || !outDir) throw new UsageError('sample needs --captions FILE and --out DIR');
       const r = await sample({ target: p.positional[0], captionsFile, outDir, seed: intFlag(p, 'seed'), backend: backendFlag(p) });
       console.log(`wrote ${r.files.length} images to ${path.resolve(outDir)} (checkpoint step ${r.step})`);
+      return 0;
+    }
+    case 'eval': {
+      const p = parseArgs(rest, ['metrics', 'n', 'backend']);
+      if (p.positional.length !== 1) throw new UsageError('eval needs exactly one config file or run folder');
+      const metrics = (p.flags.get('metrics') ?? 'oracle,fid').split(',').map((m) => m.trim()).filter(Boolean);
+      const unknown = metrics.filter((m) => !(EVAL_METRICS as readonly string[]).includes(m));
+      if (unknown.length) throw new UsageError(`unknown metric ${unknown.join(', ')}; known: ${EVAL_METRICS.join(', ')}`);
+      const r = await evaluateRun({ target: p.positional[0], metrics: metrics as EvalMetric[], n: intFlag(p, 'n', 2), backend: backendFlag(p) });
+      console.log(`\n${path.basename(r.runDir)} at step ${r.step}`);
+      const width = Math.max(8, ...Object.keys(r.metrics).map((k) => k.length));
+      for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k.padEnd(width)}  ${v.toFixed(4)}`);
+      for (const note of r.notes) console.log(`  note: ${note}`);
+      console.log(`written to ${path.join(r.runDir, 'eval.json')} and the run's events.jsonl`);
       return 0;
     }
     case 'shapes': {

@@ -36,9 +36,12 @@ function checkpointFromSetting(setting: string, configPath: string): string {
 export async function loadFrozenEncoders(
   cfg: T2IConfig,
   configPath: string,
-  opts: { log: (line: string) => void; pretrain?: Omit<TrainOptions, 'configPath'> },
+  opts: { log: (line: string) => void; pretrain?: Omit<TrainOptions, 'configPath'>; mustExist?: boolean },
 ): Promise<FrozenEncoders> {
   let checkpoint = cfg.damsm.encoders ? checkpointFromSetting(cfg.damsm.encoders, configPath) : latestDamsmCheckpoint(configPath);
+  if (!checkpoint && opts.mustExist) {
+    throw new Error(`${configPath}: no pretrained DAMSM encoders (set /damsm/encoders, or run t2i pretrain)`);
+  }
   if (!checkpoint) {
     opts.log(`no pretrained DAMSM encoders for ${path.basename(configPath)}: pretraining them first (${cfg.damsm.steps} steps, the config's "damsm" section)`);
     checkpoint = (await pretrainDamsm({ ...opts.pretrain, configPath, runDir: undefined, log: opts.log })).checkpoint;

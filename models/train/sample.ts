@@ -11,7 +11,8 @@ import { RUN_FILES } from '../run/layout';
 import { latestRun } from '../run/runReader';
 import { Vocabulary } from '../text/vocabulary';
 import { loadCheckpoint } from './checkpoint';
-import { createMethod } from './createMethod';
+import { loadFrozenEncoders } from '../damsm/frozenEncoders';
+import { createMethod, METHODS_WITH_ENCODERS } from './createMethod';
 import type { T2IMethod } from './method';
 import { toRgbBytes } from './sampleGrid';
 
@@ -44,15 +45,21 @@ export function latestCheckpoint(runDir: string): string {
   return path.join(dir, files[files.length - 1]);
 }
 
-/** Loads a run's config, vocabulary and latest checkpoint (the backend must be initialised). */
-export function loadRun(runDir: string): LoadedRun {
+/**
+ * Loads a run's config, vocabulary and latest checkpoint (the backend must be
+ * initialised). Encoder-based methods get the exact encoders the run trained
+ * with (the snapshot records their checkpoint); they are never pretrained here.
+ */
+export async function loadRun(runDir: string, log: (line: string) => void = () => {}): Promise<LoadedRun> {
   const cfgFile = path.join(runDir, RUN_FILES.config);
   const raw = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  const source = typeof raw.source === 'string' ? raw.source : cfgFile;
   delete raw.source; // provenance, not part of the schema
   const cfg = resolveConfig(raw, cfgFile);
   const vocabFile = path.join(runDir, RUN_FILES.vocab);
   const vocab = Vocabulary.fromJSON(JSON.parse(fs.readFileSync(vocabFile, 'utf8')), vocabFile);
-  const method = createMethod(cfg, vocab.size, new Rng(0));
+  const encoders = METHODS_WITH_ENCODERS.has(cfg.method) ? await loadFrozenEncoders(cfg, source, { log, mustExist: true }) : undefined;
+  const method = createMethod(cfg, vocab.size, new Rng(0), encoders);
   const checkpoint = latestCheckpoint(runDir);
   try {
     const meta = loadCheckpoint(checkpoint, method);
@@ -79,7 +86,7 @@ export async function sample(opts: SampleOptions): Promise<{ files: string[]; st
   if (!captions.length) throw new Error(`${opts.captionsFile}: no captions (one per line)`);
   const runDir = resolveRunDir(opts.target);
   await initBackend({ choice: opts.backend ?? 'auto', log });
-  const run = loadRun(runDir);
+  const run = await loadRun(runDir, log);
   log(`sampling ${captions.length} captions from ${path.relative(process.cwd(), run.checkpoint) || run.checkpoint} (step ${run.step})`);
   const maxWords = run.cfg.text.maxWords;
   const ids = new Int32Array(captions.length * maxWords);

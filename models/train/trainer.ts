@@ -32,6 +32,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const encoders = METHODS_WITH_ENCODERS.has(cfg.method)
     ? await loadFrozenEncoders(cfg, configPath, { log: opts.log ?? console.log, pretrain: { backend: opts.backend, threads: opts.threads, shouldStop: opts.shouldStop } })
     : undefined;
+  // The run's config snapshot names the exact encoders, so sampling and
+  // evaluation use them even after newer encoders are pretrained.
+  if (encoders) cfg.damsm.encoders = encoders.checkpoint;
 
   return runSession(opts, cfg, { totalSteps: t.steps, maxMinutes: t.maxMinutes, logEvery: t.logEvery }, (ctx): TrainingJob => {
     const { run } = ctx;

@@ -83,6 +83,17 @@ test('train then sample: run folder printed, one PNG per caption line', () => {
   assert.equal(s.status, 0, s.stderr);
   assert.deepEqual(fs.readdirSync(out).sort(), ['0000.png', '0001.png']);
   assert.equal(decodePng(fs.readFileSync(path.join(out, '0001.png'))).width, 32);
+
+  // eval: the oracle table, eval.json, and a metrics event for the dashboard; FID explains what it lacks.
+  const e = run('eval', runDir, '--metrics', 'oracle,fid', '--n', '16');
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, /oracle_color\s+\d\.\d{4}/);
+  assert.match(e.stdout, /note: fid\/kid: need a feature network/);
+  const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'eval.json'), 'utf8'));
+  assert.ok(saved.metrics.oracle_color >= 0 && saved.metrics.oracle_color <= 1);
+  const last = readAllEvents(runDir).pop()!;
+  assert.equal(last.type, 'metrics');
+  assert.equal(run('eval', runDir, '--metrics', 'bleu').status, 2);
 });
 
 test('SIGTERM stops training cleanly after a checkpoint', async () => {

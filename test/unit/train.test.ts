@@ -83,7 +83,7 @@ test('a short run writes events, sample grids, checkpoints and status', async ()
   assert.equal(snapshot.train.beta1, 0.5, 'the snapshot is the resolved config');
 
   // The checkpoint reloads into a fresh model that renders the same preview.
-  const loaded = loadRun(result.runDir);
+  const loaded = await loadRun(result.runDir);
   assert.equal(loaded.step, 6);
   const outDir = path.join(path.dirname(configPath), 'samples-out');
   const captions = path.join(path.dirname(configPath), 'captions.txt');
