@@ -4,10 +4,13 @@
 import * as vscode from 'vscode';
 import { ConfigError, loadConfig } from '../models/config/config';
 import { configStem } from '../models/run/layout';
+import { AttentionView, ATTENTION_VIEW_ID } from './attentionView';
+import { CaptionHoverProvider, INSPECT_COMMAND, parseInspectArgs, prewarmFor } from './captionHover';
 import { resolveConfig } from './configs';
 import { DASHBOARD_VIEW_TYPE, Dashboards } from './dashboardPanel';
 import { RunsView, type RunsNode } from './runsView';
 import { TrainingStatusBar } from './statusBar';
+import { Generators } from './generatorProcess';
 import { Trainers } from './trainers';
 
 let trainers: Trainers | undefined;
@@ -76,6 +79,9 @@ export function activate(context: vscode.ExtensionContext): void {
     stop: (c) => void stop(c),
   });
   const runsView = new RunsView(t);
+  // Warm generators (`t2i serve`) for caption hovers and the attention panel.
+  const generators = new Generators(context.asAbsolutePath('dist/cli.js'), log);
+  const attentionView = new AttentionView(context.extensionUri, generators, log);
 
   // Tell the user where a failed run's reason is, and when a long run is done.
   t.onDidEnd(async ({ training, failure }) => {
@@ -126,7 +132,22 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('t2i.refreshRuns', () => runsView.refresh(0)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
     vscode.window.registerTreeDataProvider('t2i.runs', runsView),
+    generators,
+    attentionView,
+    vscode.window.registerWebviewViewProvider(ATTENTION_VIEW_ID, attentionView, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file', pattern: '**/*.t2i.json' }, { scheme: 'file', pattern: '**/*.captions.txt' }],
+      new CaptionHoverProvider(generators, log),
+    ),
+    vscode.window.onDidChangeActiveTextEditor((e) => void prewarmFor(generators, e?.document.uri)),
+    vscode.commands.registerCommand(INSPECT_COMMAND, async (arg?: unknown) => {
+      const args = parseInspectArgs(arg);
+      if (args) return attentionView.inspect(args.configPath, args.caption, args.seed);
+      // From the palette: the panel on the active config, with an empty caption field.
+      await vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`);
+    }),
   );
+  void prewarmFor(generators, vscode.window.activeTextEditor?.document.uri);
 }
 
 /** Closing or reloading the window stops trainers cleanly, each with a checkpoint. */

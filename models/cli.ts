@@ -1,26 +1,34 @@
 // The headless T2I Lab CLI. The extension runs this same file as its trainer
 // process, so a run started here and one started from VS Code are identical.
 //
+//   t2i train --resume <run-dir> [--steps N] [--max-minutes M]
 //   t2i train <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i pretrain <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
+//   t2i pretrain-stream <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
 //   t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
 //   t2i shapes --out DIR --count N --size S [--seed N]
+//   t2i serve <config-or-run-dir> [--backend B] [--threads N]   (warm generator, see protocol/serve.ts)
 import path from 'node:path';
 import type { BackendChoice } from '../protocol/events';
 import { ConfigError } from './config/config';
 import { writeShapesFolder } from './data/shapesCommand';
 import { pretrainDamsm, type PretrainResult } from './damsm/pretrain';
+import { pretrainStream } from './mirrorgan/streamPretrain';
 import { EVAL_METRICS, evaluateRun, type EvalMetric } from './eval/evaluateRun';
+import { serve } from './serve/generatorServer';
 import { sample } from './train/sample';
 import { train, type TrainResult } from './train/trainer';
 
 const USAGE = `usage:
   t2i train <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--threads N]
+  t2i train --resume <run-dir> [--steps N] [--max-minutes M]   (continues from the run's latest checkpoint)
   t2i pretrain <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
+  t2i pretrain-stream <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]   (MirrorGAN's captioner)
   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
   t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
-  t2i shapes --out DIR --count N --size S [--seed N]`;
+  t2i shapes --out DIR --count N --size S [--seed N]
+  t2i serve <config-or-run-dir> [--backend B] [--threads N]`;
 
 class UsageError extends Error {}
 
@@ -91,10 +99,12 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'train':
     case 'pretrain': {
-      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
-      if (p.positional.length !== 1) throw new UsageError(`${cmd} needs exactly one config file`);
+      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads', ...(cmd === 'train' ? ['resume'] : [])]);
+      const resume = p.flags.get('resume');
+      if (resume ? p.positional.length > 1 : p.positional.length !== 1) throw new UsageError(`${cmd} needs exactly one config file${cmd === 'train' ? ' (or --resume RUN_DIR)' : ''}`);
       const opts = {
-        configPath: p.positional[0],
+        configPath: p.positional[0] ?? '',
+        resume,
         runDir: p.flags.get('run-dir'),
         steps: intFlag(p, 'steps', 1),
         maxMinutes: numFlag(p, 'max-minutes'),
@@ -106,6 +116,23 @@ async function main(argv: string[]): Promise<number> {
       console.log(`run folder: ${result.runDir}`);
       console.log(`step ${result.step} (${result.reason}), backend ${result.backend.name} x${result.backend.threads}, mean step ${result.meanStepMs.toFixed(1)} ms`);
       if (result.checkpoint) console.log(`image→text top-1 ${(100 * result.top1!).toFixed(1)}%, encoders in ${result.checkpoint}`);
+      return 0;
+    }
+    case 'pretrain-stream': {
+      const p = parseArgs(rest, ['steps', 'max-minutes', 'run-dir', 'backend', 'threads']);
+      if (p.positional.length !== 1) throw new UsageError('pretrain-stream needs exactly one config file');
+      const r = await pretrainStream({
+        configPath: p.positional[0],
+        runDir: p.flags.get('run-dir'),
+        steps: intFlag(p, 'steps', 1),
+        maxMinutes: numFlag(p, 'max-minutes'),
+        backend: backendFlag(p),
+        threads: intFlag(p, 'threads', 1),
+        shouldStop: stopSignal(),
+      });
+      console.log(`run folder: ${r.runDir}`);
+      console.log(`step ${r.step} (${r.reason}), backend ${r.backend.name} x${r.backend.threads}, mean step ${r.meanStepMs.toFixed(1)} ms`);
+      console.log(`BLEU-1 ${(100 * r.bleu1).toFixed(1)}, exact match ${(100 * r.exactMatch).toFixed(1)}%, captioner in ${r.checkpoint}`);
       return 0;
     }
     case 'sample': {
@@ -140,6 +167,12 @@ async function main(argv: string[]): Promise<number> {
       if (!out || count === undefined || size === undefined) throw new UsageError('shapes needs --out DIR --count N --size S');
       const r = await writeShapesFolder({ out, count, size, seed: intFlag(p, 'seed') ?? 0 });
       console.log(`wrote ${r.files} images and shapes.jsonl to ${path.resolve(out)} in ${Math.round(r.ms)} ms`);
+      return 0;
+    }
+    case 'serve': {
+      const p = parseArgs(rest, ['backend', 'threads']);
+      if (p.positional.length !== 1) throw new UsageError('serve needs exactly one config file or run folder');
+      await serve({ target: p.positional[0], backend: backendFlag(p), threads: intFlag(p, 'threads', 1) });
       return 0;
     }
     case undefined:

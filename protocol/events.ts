@@ -135,6 +135,8 @@ export interface SampleGridMeta {
   captions: string[];
   /** Path of the matching real-image grid, relative to the run folder. */
   real: string;
+  /** What the method's captioner reads back from each cell, row-major (MirrorGAN's STREAM); absent for other methods. */
+  redescriptions?: string[];
 }
 
 /** Word-attention maps of one attention layer (a stage) for every cell of a sample grid. */

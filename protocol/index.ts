@@ -1,2 +1,4 @@
 export * from './events';
 export * from './webview';
+export * from './serve';
+export * from './attention';

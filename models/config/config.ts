@@ -10,7 +10,7 @@ import { applyDefaults, validateSchema, type JsonSchema, type SchemaError } from
 
 export const CONFIG_SCHEMA = schemaJson as unknown as JsonSchema;
 
-export type MethodName = 'baseline' | 'damsm';
+export type MethodName = 'baseline' | 'damsm' | 'xmcgan' | 'mirrorgan' | 'supcon-dfgan' | 'supcon-attngan';
 
 export type DatasetKind = 'shapes' | 'cub' | 'oxford102' | 'coco' | 'localized-narratives' | 'folder';
 
@@ -69,8 +69,102 @@ export interface DamsmConfig {
   maxMinutes: number;
   evalEvery: number;
   checkpointEvery: number;
+  /** SupCon in pretraining (models/supcon); mode "none" is plain DAMSM pretraining. */
+  supcon: SupconConfig;
   /** Pretrained encoders (checkpoint or run folder) for GAN methods. */
   encoders?: string;
+}
+
+/** XMC-GAN (`xmcgan` section); defaults are the reference code's (configs/coco_xmc.py, attention_lib.py). */
+export interface XmcganConfig {
+  gf: number;
+  df: number;
+  zDim: number;
+  /** Side of the word-region grid in G and D (the code's cond_size). */
+  condSize: number;
+  rho0: number;
+  rho1: number;
+  rho2: number;
+  rho3: number;
+  tau: number;
+  sentenceContrastive: boolean;
+  wordContrastive: boolean;
+  imageContrastive: boolean;
+  encoderImageContrastive: boolean;
+  sentenceWeight: number;
+  wordWeight: number;
+  imageWeight: number;
+  encoderImageWeight: number;
+  dStepsPerG: number;
+  lrG: number;
+  lrD: number;
+  emaDecay: number;
+}
+
+/** MirrorGAN (`mirrorgan` section); defaults are the reference code's (qiaott/MirrorGAN cfg/train_bird.yml, cfg/config.py). */
+export interface MirrorganConfig {
+  /** Cascade stages (BRANCH_NUM); the finest is imageSize, each coarser one half the side. */
+  stages: number;
+  zDim: number;
+  caDim: number;
+  ngf: number;
+  ndf: number;
+  resBlocks: number;
+  /** "code": 1×1 conv then softmax over channels (as released); "paper": no 1×1 conv; "off": ablation. */
+  sentenceAttention: 'code' | 'paper' | 'off';
+  /** false: the STREAM loss is measured but not trained on (the AttnGAN-style ablation). */
+  redescription: boolean;
+  /** λ, the redescription weight (LAMBDA1). */
+  lambda: number;
+  emaDecay: number;
+}
+
+/** MirrorGAN's STREAM captioner (`stream` section), pretrained by `t2i pretrain-stream`. */
+export interface StreamConfig {
+  embedDim: number;
+  hidden: number;
+  imageWidth: number;
+  endToken: boolean;
+  batchSize: number;
+  lr: number;
+  steps: number;
+  maxMinutes: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  /** Pretrained captioner (checkpoint or run folder). */
+  captioner?: string;
+}
+
+/** The supervised-contrastive term (`supcon`, and `damsm.supcon` in pretraining); defaults and their sources in the schema. */
+export interface SupconConfig {
+  mode: 'none' | 'same-image' | 'label';
+  weight: number;
+  temperature: number;
+}
+
+/** The DF-GAN-lite host of `supcon-dfgan` (design §1.4). */
+export interface DfganLiteConfig {
+  nf: number;
+  zDim: number;
+  affineHidden: number;
+  gpWeight: number;
+  gpPower: number;
+  lrG: number;
+  lrD: number;
+  beta1: number;
+  beta2: number;
+}
+
+/** The AttnGAN-lite host of `supcon-attngan` (design §1.3). */
+export interface AttnganLiteConfig {
+  ngf: number;
+  ndf: number;
+  zDim: number;
+  caDim: number;
+  stages: number;
+  resBlocks: number;
+  damsmWeight: number;
+  klWeight: number;
 }
 
 export interface TrainConfig {
@@ -97,6 +191,12 @@ export interface T2IConfig {
   text: { maxWords: number };
   baseline: BaselineConfig;
   damsm: DamsmConfig;
+  xmcgan: XmcganConfig;
+  supcon: SupconConfig;
+  dfganLite: DfganLiteConfig;
+  attnganLite: AttnganLiteConfig;
+  mirrorgan: MirrorganConfig;
+  stream: StreamConfig;
   train: TrainConfig;
   preview: { count: number; captions?: string[]; seed: number };
   backend: BackendChoice;
@@ -107,6 +207,10 @@ export interface T2IConfig {
 export const METHOD_IMAGE_SIZES: Record<MethodName, number[]> = {
   baseline: [32, 64, 128],
   damsm: [32, 64, 128, 256],
+  xmcgan: [32, 64, 128, 256],
+  'supcon-dfgan': [32, 64, 128, 256],
+  'supcon-attngan': [32, 64, 128, 256],
+  mirrorgan: [32, 64, 128, 256],
 };
 
 export class ConfigError extends Error {
@@ -156,6 +260,21 @@ export function semanticErrors(cfg: T2IConfig): SchemaError[] {
     errors.push({ pointer: '/dataset/holdout', message: `/dataset/holdout applies only to the shapes dataset, not "${cfg.dataset.kind}"` });
   }
   if (cfg.train.batchSize > 4096) errors.push({ pointer: '/train/batchSize', message: '/train/batchSize is too large' });
+  if (cfg.method === 'mirrorgan') {
+    const first = cfg.imageSize / 2 ** (cfg.mirrorgan.stages - 1);
+    if (first < 16) {
+      errors.push({ pointer: '/mirrorgan/stages', message: `/mirrorgan/stages ${cfg.mirrorgan.stages} at /imageSize ${cfg.imageSize} makes a ${first}px first stage; it must be 16 px or more (the reference: 3 stages from 64 to 256 px)` });
+    }
+  }
+  if (cfg.method === 'xmcgan') {
+    const x = cfg.xmcgan;
+    if (cfg.train.batchSize % x.dStepsPerG !== 0 || cfg.train.batchSize / x.dStepsPerG < 2) {
+      errors.push({ pointer: '/train/batchSize', message: `/train/batchSize ${cfg.train.batchSize} must split into /xmcgan/dStepsPerG = ${x.dStepsPerG} equal parts of at least 2 (one per D step; contrastive terms need negatives)` });
+    }
+    if (x.condSize >= cfg.imageSize) {
+      errors.push({ pointer: '/xmcgan/condSize', message: `/xmcgan/condSize ${x.condSize} must be smaller than /imageSize ${cfg.imageSize}` });
+    }
+  }
   return errors;
 }
 
@@ -177,6 +296,20 @@ export function loadConfig(file: string): T2IConfig {
     throw new ConfigError(file, [{ pointer: '', message: `cannot read config: ${(e as Error).message}` }]);
   }
   return resolveConfig(parseJsonWithPosition(text, file), file);
+}
+
+/** The resolved config snapshot a run folder holds, and the config file it came from. */
+export function loadRunSnapshot(runDir: string): { cfg: T2IConfig; source: string } {
+  const file = path.join(runDir, 'config.json');
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, [{ pointer: '', message: `cannot read the run's config snapshot: ${(e as Error).message}` }]);
+  }
+  const source = typeof raw.source === 'string' ? raw.source : file;
+  delete raw.source; // provenance, not part of the schema
+  return { cfg: resolveConfig(raw, file), source };
 }
 
 /** Display name of a config: its `name` field or its file stem. */

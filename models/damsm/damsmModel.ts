@@ -9,6 +9,7 @@ import { restoreVariables } from '../train/checkpoint';
 import type { Batch, Checkpointable } from '../train/method';
 import { sentenceLoss, wordsLoss } from './damsmLoss';
 import { DamsmImageEncoder } from './imageEncoder';
+import { SUPCON_PRETRAIN_LOSS_NAMES, twoBranchPretrainLoss } from '../supcon/pretrainSupcon';
 
 export const DAMSM_LOSS_NAMES = ['w_i2t', 'w_t2i', 's_i2t', 's_t2i', 'total'];
 
@@ -25,6 +26,15 @@ export class DamsmModel implements Checkpointable {
     this.image = new DamsmImageEncoder(this.params.scope('image'), imageSize, { width: cfg.imageWidth, dim: this.text.dim });
   }
 
+  /** SupCon pretraining (`damsm.supcon.mode` other than "none"): batches are two-branch. */
+  get supconOn(): boolean {
+    return (this.cfg.supcon?.mode ?? 'none') !== 'none';
+  }
+
+  get lossNames(): string[] {
+    return this.supconOn ? SUPCON_PRETRAIN_LOSS_NAMES : DAMSM_LOSS_NAMES;
+  }
+
   /** Only pretraining needs an optimiser; frozen encoders never make one. */
   private optimizer(): Adam {
     this.opt ??= new Adam('opt', this.params.entries().filter(([, v]) => v.trainable), { lr: this.cfg.lr, beta1: 0.5, beta2: 0.999 });
@@ -38,6 +48,12 @@ export class DamsmModel implements Checkpointable {
       () => {
         const txt = this.text.encode(batch.ids, batch.lengths, true);
         const img = this.image.encode(batch.images, true);
+        if (this.supconOn) {
+          // Two-branch batch: DAMSM per branch + SupCon (models/supcon/pretrainSupcon.ts).
+          const r = twoBranchPretrainLoss(img, txt, labels, batch.labels, this.cfg);
+          for (const [k, v] of Object.entries(r.parts)) parts[k] = tf.keep(v.clone());
+          return r.total;
+        }
         const w = wordsLoss(img.regions, txt.words, txt.mask, labels, this.cfg);
         const s = sentenceLoss(img.global, txt.sentence, labels, this.cfg.gamma3);
         parts.w_i2t = tf.keep(w.imageToText.clone());

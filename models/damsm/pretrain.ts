@@ -10,9 +10,10 @@ import { Rng } from '../data/rng';
 import { RUN_FILES } from '../run/layout';
 import { listRuns, readAllEvents, readStatus } from '../run/runReader';
 import { Vocabulary } from '../text/vocabulary';
-import { Batcher, disposeBatch } from '../train/batcher';
+import { disposeBatch } from '../train/batcher';
+import { trainingBatcher } from '../supcon/twoBranchSampler';
 import { runSession, type TrainOptions, type TrainResult, type TrainingJob } from '../train/runSession';
-import { DAMSM_LOSS_NAMES, DamsmModel } from './damsmModel';
+import { DamsmModel } from './damsmModel';
 import { imageToTextRetrieval } from './retrieval';
 
 export interface PretrainResult extends TrainResult {
@@ -39,7 +40,7 @@ export async function pretrainDamsm(opts: TrainOptions): Promise<PretrainResult>
     const rng = new Rng(cfg.train.seed);
     const model = new DamsmModel(dc, vocab.size, cfg.imageSize, rng.fork());
     ctx.info(`encoders: text ${model.params.scope('text').count()} parameters, image ${model.params.scope('image').count()} parameters`);
-    const batcher = new Batcher(ds.train, vocab, cfg.text.maxWords, cfg.imageSize, rng.fork());
+    const batcher = trainingBatcher(cfg, 'pretrain', ds.train, vocab, rng.fork()); // two-branch when damsm.supcon is on
     const evalSplit = ds.test.length ? ds.test : ds.train;
     let evaluatedAt = -1;
     let savedAt = -1;
@@ -52,13 +53,13 @@ export async function pretrainDamsm(opts: TrainOptions): Promise<PretrainResult>
       ctx.info(`step ${step}: image→text top-1 ${(100 * r.top1).toFixed(1)}% (1 in ${r.candidates}, ${r.images} test images)`);
     };
     const save = (step: number) => {
-      checkpoint = path.join(ctx.run.dir, ctx.checkpoint(step, model, { batcher: batcher.state().rng }));
+      checkpoint = path.join(ctx.run.dir, ctx.checkpoint(step, model, { batcher: batcher.state() }));
       savedAt = step;
     };
 
     return {
       method: 'damsm',
-      lossNames: DAMSM_LOSS_NAMES,
+      lossNames: model.lossNames,
       step() {
         const batch = batcher.next(dc.batchSize);
         try {

@@ -25,6 +25,13 @@ export function latestRun(configPath: string): string | undefined {
   return runs[runs.length - 1];
 }
 
+/** The newest checkpoint file of a run folder, or undefined. */
+export function latestCheckpointFile(runDir: string): string | undefined {
+  const dir = path.join(runDir, RUN_FILES.checkpointsDir);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^step-\d+\.safetensors$/.test(f)).sort() : [];
+  return files.length ? path.join(dir, files[files.length - 1]) : undefined;
+}
+
 export function readStatus(runDir: string): RunStatus | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.status), 'utf8')) as RunStatus;

@@ -70,6 +70,15 @@ export class Batcher {
   state(): BatcherState {
     return { epochRng: this.epochRng, rng: this.rng.getState(), pos: this.pos, epoch: this.epoch };
   }
+
+  /** Continues exactly where `state()` was taken: same epoch order, position and random stream. */
+  restore(s: BatcherState): void {
+    this.rng.setState(s.epochRng);
+    this.newEpoch(); // re-derives the epoch's order from its starting state
+    this.rng.setState(s.rng);
+    this.pos = s.pos;
+    this.epoch = s.epoch;
+  }
 }
 
 export function disposeBatch(b: Batch): void {

@@ -12,7 +12,8 @@ export interface CheckpointMeta {
   method: string;
   step: number;
   counters: Record<string, number>;
-  rng: Record<string, number[]>;
+  /** Everything else a bit-exact resume needs (RNG states, data order), as JSON. */
+  resume: Record<string, unknown>;
 }
 
 export function saveCheckpoint(file: string, method: Checkpointable, meta: Omit<CheckpointMeta, 'format' | 'version' | 'method' | 'counters'>): void {

@@ -40,5 +40,12 @@ export interface T2IMethod extends Checkpointable {
    * word attention implement it; the trainer exports it beside each grid.
    */
   attention?(ids: tf.Tensor2D, noise: tf.Tensor2D): { name: string; weights: tf.Tensor4D }[];
+  /**
+   * What the method's own captioner reads back from the generated images for
+   * the same inputs (MirrorGAN's STREAM): token ids per image, 0 = <end>.
+   * The trainer writes them, decoded, into the grid's sidecar (`redescriptions`).
+   * Undefined when the captioner is not loaded (e.g. sampling).
+   */
+  redescribe?(ids: tf.Tensor2D, noise: tf.Tensor2D): number[][] | undefined;
   dispose(): void;
 }

@@ -10,8 +10,9 @@ import { EVENTS_VERSION } from '../../protocol/events';
 import { initBackend } from '../backend/select';
 import type { T2IConfig } from '../config/config';
 import { checkpointPath, RUN_FILES } from '../run/layout';
+import { latestCheckpointFile } from '../run/runReader';
 import { freshRunDir, RunWriter } from '../run/runWriter';
-import { saveCheckpoint } from './checkpoint';
+import { readCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import type { Checkpointable } from './method';
 
 export interface TrainOptions {
@@ -25,6 +26,8 @@ export interface TrainOptions {
   /** Polled between steps; true stops the run cleanly (checkpoint, `done`). */
   shouldStop?: () => boolean;
   log?: (line: string) => void;
+  /** A run folder to continue from its latest checkpoint (its config snapshot, not the config file, is used). */
+  resume?: string;
 }
 
 export interface TrainResult {
@@ -43,15 +46,17 @@ export interface SessionContext {
   readonly backend: BackendInfo;
   info(message: string): void;
   warn(message: string): void;
-  /** Saves `model` at `step` atomically, appends the event, updates status. */
-  checkpoint(step: number, model: Checkpointable, rng: Record<string, number[]>): string;
+  /** Saves `model` at `step` atomically with the job's resume state, appends the event, updates status. */
+  checkpoint(step: number, model: Checkpointable, resume: Record<string, unknown>): string;
 }
 
 export interface TrainingJob {
   readonly method: string;
   readonly lossNames: string[];
-  /** Runs once after `run_started` (e.g. the step-0 sample grid). */
+  /** Runs once after `run_started` of a new run (e.g. the step-0 sample grid). */
   begin?(): void;
+  /** Resuming: load the checkpoint and the resume state saved with it. */
+  restore?(file: string, meta: CheckpointMeta): void;
   /** One training step; returns each loss. */
   step(): Record<string, number>;
   /** After step n: samples, evaluations, checkpoints due on the job's schedule. */
@@ -81,8 +86,16 @@ export async function runSession(
   const configPath = path.resolve(opts.configPath);
   if (opts.backend) cfg.backend = opts.backend;
   if (opts.threads !== undefined) cfg.threads = opts.threads;
-  const runDir = path.resolve(opts.runDir ?? freshRunDir(configPath));
-  if (fs.existsSync(path.join(runDir, RUN_FILES.events))) throw new Error(`${runDir} already holds a run; choose another --run-dir`);
+  const runDir = path.resolve(opts.resume ?? opts.runDir ?? freshRunDir(configPath));
+  let resumeFrom: { file: string; meta: CheckpointMeta } | undefined;
+  if (opts.resume) {
+    if (!fs.existsSync(path.join(runDir, RUN_FILES.events))) throw new Error(`${runDir} is not a run folder (no ${RUN_FILES.events})`);
+    const file = latestCheckpointFile(runDir);
+    if (!file) throw new Error(`${runDir} has no checkpoint to resume from`);
+    resumeFrom = { file, meta: readCheckpoint(file).meta };
+  } else if (fs.existsSync(path.join(runDir, RUN_FILES.events))) {
+    throw new Error(`${runDir} already holds a run; choose another --run-dir, or --resume it`);
+  }
 
   const run = new RunWriter(runDir);
   const runId = path.basename(runDir);
@@ -102,13 +115,13 @@ export async function runSession(
   let job: TrainingJob | undefined;
   try {
     log(`run folder: ${runDir}`);
-    run.file(RUN_FILES.config, JSON.stringify({ source: configPath, ...cfg }, null, 2) + '\n');
+    if (!resumeFrom) run.file(RUN_FILES.config, JSON.stringify({ source: configPath, ...cfg }, null, 2) + '\n');
     const backend = await initBackend({ choice: cfg.backend, threads: cfg.threads || undefined, log: info });
     const ctx: SessionContext = {
       cfg, configPath, run, backend, info, warn,
-      checkpoint(at, model, rng) {
+      checkpoint(at, model, resume) {
         const rel = checkpointPath(at);
-        saveCheckpoint(run.resolve(rel), model, { step: at, rng });
+        saveCheckpoint(run.resolve(rel), model, { step: at, resume });
         lastCheckpoint = rel;
         run.event({ type: 'checkpoint', step: at, path: rel });
         status('running');
@@ -116,12 +129,19 @@ export async function runSession(
       },
     };
     job = prepare(ctx);
+    if (resumeFrom) {
+      if (!job.restore) throw new Error(`resuming a "${job.method}" run is not supported yet`);
+      job.restore(resumeFrom.file, resumeFrom.meta);
+      step = resumeFrom.meta.step;
+      lastCheckpoint = path.relative(runDir, resumeFrom.file).split(path.sep).join('/');
+      info(`resumed from ${lastCheckpoint} (step ${step})`);
+    }
     run.event({
       type: 'run_started', version: EVENTS_VERSION, runId, method: job.method, configPath, backend, pid: process.pid,
-      startStep: 0, totalSteps, imageSize: cfg.imageSize, lossNames: job.lossNames,
+      startStep: step, totalSteps, imageSize: cfg.imageSize, lossNames: job.lossNames,
     });
     status('running');
-    job.begin?.();
+    if (!resumeFrom) job.begin?.();
 
     const deadline = schedule.maxMinutes > 0 ? Date.now() + schedule.maxMinutes * 60_000 : Infinity;
     const logEvery = schedule.logEvery ?? 1;

@@ -4,11 +4,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../protocol/events';
 import { initBackend } from '../backend/select';
-import { resolveConfig, type T2IConfig } from '../config/config';
+import { loadRunSnapshot, type T2IConfig } from '../config/config';
 import { encodePng } from '../data/png';
 import { Rng } from '../data/rng';
 import { RUN_FILES } from '../run/layout';
-import { latestRun } from '../run/runReader';
+import { latestCheckpointFile, latestRun } from '../run/runReader';
 import { Vocabulary } from '../text/vocabulary';
 import { loadCheckpoint } from './checkpoint';
 import { loadFrozenEncoders } from '../damsm/frozenEncoders';
@@ -39,10 +39,9 @@ export function resolveRunDir(target: string): string {
 }
 
 export function latestCheckpoint(runDir: string): string {
-  const dir = path.join(runDir, RUN_FILES.checkpointsDir);
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort() : [];
-  if (!files.length) throw new Error(`${runDir} has no checkpoint in ${RUN_FILES.checkpointsDir}/`);
-  return path.join(dir, files[files.length - 1]);
+  const file = latestCheckpointFile(runDir);
+  if (!file) throw new Error(`${runDir} has no checkpoint in ${RUN_FILES.checkpointsDir}/`);
+  return file;
 }
 
 /**
@@ -51,11 +50,7 @@ export function latestCheckpoint(runDir: string): string {
  * with (the snapshot records their checkpoint); they are never pretrained here.
  */
 export async function loadRun(runDir: string, log: (line: string) => void = () => {}): Promise<LoadedRun> {
-  const cfgFile = path.join(runDir, RUN_FILES.config);
-  const raw = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-  const source = typeof raw.source === 'string' ? raw.source : cfgFile;
-  delete raw.source; // provenance, not part of the schema
-  const cfg = resolveConfig(raw, cfgFile);
+  const { cfg, source } = loadRunSnapshot(runDir);
   const vocabFile = path.join(runDir, RUN_FILES.vocab);
   const vocab = Vocabulary.fromJSON(JSON.parse(fs.readFileSync(vocabFile, 'utf8')), vocabFile);
   const encoders = METHODS_WITH_ENCODERS.has(cfg.method) ? await loadFrozenEncoders(cfg, source, { log, mustExist: true }) : undefined;

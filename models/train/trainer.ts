@@ -2,8 +2,10 @@
 // checkpoints on the config's schedule. The loop itself is runSession's.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadConfig } from '../config/config';
+import { loadConfig, loadRunSnapshot } from '../config/config';
+import { initBackend } from '../backend/select';
 import { loadFrozenEncoders } from '../damsm/frozenEncoders';
+import { loadFrozenStream } from '../mirrorgan/streamPretrain';
 import { pretrainDamsm } from '../damsm/pretrain';
 import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
@@ -11,7 +13,9 @@ import { RUN_FILES, attentionPath, sampleMetaPath, samplePath } from '../run/lay
 import { Vocabulary } from '../text/vocabulary';
 import { evaluateShapesOracle, oracleMetrics } from '../eval/shapesOracleEval';
 import { buildAttentionExport } from './attentionExport';
-import { Batcher, disposeBatch } from './batcher';
+import { Batcher, disposeBatch, type BatcherState } from './batcher';
+import { loadCheckpoint } from './checkpoint';
+import { trainingBatcher } from '../supcon/twoBranchSampler';
 import { createMethod, METHODS_WITH_ENCODERS } from './createMethod';
 import { makePreviewSet } from './preview';
 import { runSession, type TrainOptions, type TrainResult, type TrainingJob } from './runSession';
@@ -20,8 +24,10 @@ import { gridLayout, tileGridPng, toRgbBytes } from './sampleGrid';
 export type { TrainOptions, TrainResult } from './runSession';
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const configPath = path.resolve(opts.configPath);
-  const cfg = loadConfig(configPath); // throws ConfigError before anything is written
+  // A resumed run keeps its own config snapshot, whatever the config file says now.
+  const snapshot = opts.resume ? loadRunSnapshot(path.resolve(opts.resume)) : undefined;
+  const configPath = snapshot?.source ?? path.resolve(opts.configPath);
+  const cfg = snapshot?.cfg ?? loadConfig(configPath); // throws ConfigError before anything is written
   // A DAMSM config trains the encoders: same run folder, same dashboard.
   if (cfg.method === 'damsm') return pretrainDamsm(opts);
   if (opts.steps !== undefined) cfg.train.steps = opts.steps;
@@ -29,14 +35,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t = cfg.train;
   // Before this run's folder exists, so that a pretraining run made here
   // sorts before it and the GAN run stays the config's latest.
+  // Loading existing encoders makes tensors: the backend must be up first (runSession starts it again, same choice).
+  if (METHODS_WITH_ENCODERS.has(cfg.method)) await initBackend({ choice: opts.backend ?? cfg.backend, threads: (opts.threads ?? cfg.threads) || undefined });
   const encoders = METHODS_WITH_ENCODERS.has(cfg.method)
     ? await loadFrozenEncoders(cfg, configPath, { log: opts.log ?? console.log, pretrain: { backend: opts.backend, threads: opts.threads, shouldStop: opts.shouldStop } })
     : undefined;
   // The run's config snapshot names the exact encoders, so sampling and
   // evaluation use them even after newer encoders are pretrained.
   if (encoders) cfg.damsm.encoders = encoders.checkpoint;
+  // MirrorGAN's frozen STREAM captioner, after the encoders, whose vocabulary it shares; recorded likewise.
+  const stream = cfg.method === 'mirrorgan'
+    ? await loadFrozenStream(cfg, configPath, encoders!.vocab, { log: opts.log ?? console.log, pretrain: { backend: opts.backend, threads: opts.threads, shouldStop: opts.shouldStop } })
+    : undefined;
+  if (stream) cfg.stream.captioner = stream.checkpoint;
 
-  return runSession(opts, cfg, { totalSteps: t.steps, maxMinutes: t.maxMinutes, logEvery: t.logEvery }, (ctx): TrainingJob => {
+  return runSession({ ...opts, configPath }, cfg, { totalSteps: t.steps, maxMinutes: t.maxMinutes, logEvery: t.logEvery }, (ctx): TrainingJob => {
     const { run } = ctx;
     const t0 = Date.now();
     const ds = openDataset(cfg, { configPath, log: ctx.info, warn: ctx.warn });
@@ -46,8 +59,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ctx.info(`dataset ${ds.kind}: ${ds.train.length} train / ${ds.test.length} test images at ${ds.size}px, vocabulary ${vocab.size} words (${Date.now() - t0} ms)`);
 
     const rng = new Rng(t.seed);
-    const method = createMethod(cfg, vocab.size, rng.fork(), encoders);
-    const batcher = new Batcher(ds.train, vocab, cfg.text.maxWords, cfg.imageSize, rng.fork());
+    const methodRng = rng.fork(); // weights init, then noise: checkpointed for exact resume
+    const method = createMethod(cfg, vocab.size, methodRng, encoders, stream);
+    const batcher = trainingBatcher(cfg, 'gan', ds.train, vocab, rng.fork()); // two-branch batches for supcon-*
     const preview = makePreviewSet(cfg, ds, vocab, method.noiseDim);
     if (preview.unknown.length) ctx.warn(`preview captions use words the dataset never uses: ${preview.unknown.join(', ')}`);
     const layout = gridLayout(preview.captions.length, cfg.imageSize);
@@ -59,7 +73,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const png = tileGridPng(toRgbBytes(images), layout);
       images.dispose();
       run.file(samplePath(step), png);
-      run.file(sampleMetaPath(step), JSON.stringify({ step, ...layout, captions: preview.captions, real: preview.real ? RUN_FILES.realGrid : '' }) + '\n');
+      // What a method's captioner reads back from each cell (MirrorGAN's STREAM), beside the captions.
+      const redescribed = method.redescribe?.(preview.ids, preview.noise);
+      const redescriptions = redescribed ? { redescriptions: redescribed.map((row) => vocab.decode(row)) } : {};
+      run.file(sampleMetaPath(step), JSON.stringify({ step, ...layout, captions: preview.captions, real: preview.real ? RUN_FILES.realGrid : '', ...redescriptions }) + '\n');
       let attention: string | undefined;
       if (method.attention) {
         const stages = method.attention(preview.ids, preview.noise);
@@ -71,13 +88,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       sampledAt = step;
     };
     const writeCheckpoint = (step: number) => {
-      ctx.checkpoint(step, method, { batcher: batcher.state().rng });
+      ctx.checkpoint(step, method, { batcher: batcher.state(), method: methodRng.getState() });
       checkpointedAt = step;
     };
 
     return {
       method: cfg.method,
       lossNames: method.lossNames,
+      restore(file, meta) {
+        loadCheckpoint(file, method);
+        const r = meta.resume as { batcher?: BatcherState; method?: number[] };
+        if (!r.batcher || !r.method) throw new Error(`${file}: no resume state (written by an older version?)`);
+        batcher.restore(r.batcher);
+        methodRng.setState(r.method);
+        sampledAt = checkpointedAt = meta.step;
+      },
       begin() {
         if (preview.real) run.file(RUN_FILES.realGrid, tileGridPng(preview.real, layout));
         writeSamples(0); // what the untrained generator makes

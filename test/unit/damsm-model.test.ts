@@ -98,7 +98,7 @@ test('checkpoint round trip is bit-exact; a shape mismatch names the tensor', ()
   const a = new DamsmModel(cfg.damsm, 20, 32, new Rng(5));
   a.trainStep(batch(6));
   const file = path.join(dir, 'enc.safetensors');
-  saveCheckpoint(file, a, { step: 1, rng: {} });
+  saveCheckpoint(file, a, { step: 1, resume: {} });
   const b = new DamsmModel(cfg.damsm, 20, 32, new Rng(6));
   b.trainStep(batch(6)); // so it has an optimiser to restore too
   loadCheckpoint(file, b);

@@ -1,0 +1,138 @@
+// The two supcon-* hosts: shapes, every loss term, MA-GP's second derivatives,
+// frozen encoders untouched, attention export, no leaks.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../models/backend/select';
+import { resolveConfig, type T2IConfig } from '../../models/config/config';
+import { DamsmModel } from '../../models/damsm/damsmModel';
+import type { FrozenEncoders } from '../../models/damsm/frozenEncoders';
+import { Rng } from '../../models/data/rng';
+import { Params } from '../../models/layers/params';
+import { SupconAttngan } from '../../models/supcon/attnganLite';
+import { DfDiscriminator, matchingAwareGp, SupconDfgan } from '../../models/supcon/dfganLite';
+import { Vocabulary } from '../../models/text/vocabulary';
+import { createMethod } from '../../models/train/createMethod';
+import type { Batch } from '../../models/train/method';
+
+test.before(async () => {
+  await initBackend({ choice: 'auto', log: () => {} });
+});
+
+const T = 6;
+function config(method: string, mode = 'label'): T2IConfig {
+  return resolveConfig({
+    method,
+    imageSize: 32,
+    dataset: { kind: 'shapes', count: 40 },
+    text: { maxWords: T },
+    damsm: { embedDim: 8, hidden: 6, imageWidth: 4 },
+    supcon: { mode },
+    dfganLite: { nf: 4, zDim: 8, affineHidden: 8 },
+    attnganLite: { ngf: 4, ndf: 4, zDim: 8, caDim: 6, stages: 2, resBlocks: 1 },
+  });
+}
+
+function encoders(cfg: T2IConfig): FrozenEncoders {
+  const words = Array.from({ length: 19 }, (_, i) => `w${i}`);
+  const vocab = Vocabulary.fromCaptions([words.join(' ')]);
+  return { model: new DamsmModel(cfg.damsm, vocab.size, 32, new Rng(4)), vocab, checkpoint: '' };
+}
+
+/** A two-branch batch of 2n rows; labels in branch B copy branch A's. */
+function batch(n: number): Batch {
+  const r = new Rng(3);
+  const b = 2 * n;
+  const lengths = Int32Array.from({ length: b }, (_, i) => 2 + (i % 4));
+  const ids = Int32Array.from({ length: b * T }, (_, k) => (k % T < lengths[Math.floor(k / T)] ? 1 + r.int(19) : 0));
+  return {
+    images: tf.tensor4d(Float32Array.from({ length: b * 32 * 32 * 3 }, () => r.uniform() * 2 - 1), [b, 32, 32, 3]),
+    ids: tf.tensor2d(ids, [b, T], 'int32'),
+    lengths,
+    labels: Int32Array.from({ length: b }, (_, i) => (i % n) % 2),
+  };
+}
+
+const snapshot = (m: DamsmModel) => m.params.entries().map(([n, v]) => [n, Array.from(v.dataSync())] as const);
+
+for (const method of ['supcon-dfgan', 'supcon-attngan']) {
+  test(`${method}: a step reports every term, trains G and D, leaves the frozen encoders alone, leaks nothing`, () => {
+    const cfg = config(method);
+    const enc = encoders(cfg);
+    const before = snapshot(enc.model);
+    const m = createMethod(cfg, enc.vocab.size, new Rng(1), enc);
+    const bt = batch(3);
+    const gBefore = (m as SupconDfgan | SupconAttngan).params.entries().find(([n]) => n.startsWith('g/'))![1].dataSync().slice();
+    const losses = m.trainStep(bt);
+    assert.deepEqual(Object.keys(losses).sort(), [...m.lossNames].sort());
+    for (const [k, v] of Object.entries(losses)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
+    assert.ok(losses.g_supcon > 0);
+    const gAfter = (m as SupconDfgan | SupconAttngan).params.entries().find(([n]) => n.startsWith('g/'))![1].dataSync();
+    assert.notDeepEqual(Array.from(gAfter), Array.from(gBefore));
+    m.trainStep(bt);
+    const count = tf.memory().numTensors;
+    m.trainStep(bt);
+    assert.equal(tf.memory().numTensors, count, 'tensors leaked across a step');
+    assert.deepEqual(snapshot(enc.model), before, 'a frozen encoder weight (or BN statistic) changed');
+
+    const noise = tf.randomNormal([2, m.noiseDim]) as tf.Tensor2D;
+    const ids = tf.slice(bt.ids, [0, 0], [2, T]) as tf.Tensor2D;
+    const img = m.generate(ids, noise);
+    assert.deepEqual(img.shape, [2, 32, 32, 3]);
+    if (method === 'supcon-attngan') {
+      const att = m.attention!(ids, noise);
+      assert.deepEqual(att.map((a) => a.weights.shape), [[2, T, 16, 16]]);
+      const w = att[0].weights.arraySync() as number[][][][];
+      // caption 0 has 2 real words: its weights over words sum to 1 per pixel, padding gets 0
+      const sum = w[0].slice(0, 2).reduce((s, map) => s + map[3][5], 0);
+      assert.ok(Math.abs(sum - 1) < 1e-4 && w[0][4][3][5] === 0);
+      tf.dispose(att.map((a) => a.weights));
+    }
+    tf.dispose([noise, ids, img, bt.images, bt.ids]);
+    m.dispose();
+  });
+}
+
+test('supcon mode "none" logs SupCon but does not train on it; the modes differ only in the loss', () => {
+  const run = (mode: string) => {
+    const cfg = config('supcon-dfgan', mode);
+    const m = createMethod(cfg, 20, new Rng(1), encoders(cfg));
+    const bt = batch(3);
+    const l = m.trainStep(bt);
+    tf.dispose([bt.images, bt.ids]);
+    m.dispose();
+    return l;
+  };
+  const none = run('none');
+  const label = run('label');
+  assert.equal(none.d_total, label.d_total); // same D step (same init, same batch)
+  assert.ok(none.g_supcon > 0);
+  assert.ok(Math.abs(none.g_total - none.g_adv) < 1e-5);
+  assert.ok(Math.abs(label.g_total - (label.g_adv + 0.2 * label.g_supcon)) < 1e-4);
+});
+
+test('MA-GP: tf.grad through a gradient (second derivatives through conv + leakyRelu) matches finite differences', () => {
+  const d = new DfDiscriminator(Params.root(new Rng(2)), 8, 2, 3);
+  for (const blk of d.blocks) blk.gate.assign(tf.scalar(0.7).reshape([1])); // the residual path must matter
+  const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const s = tf.randomNormal([2, 3], 0, 1, 'float32', 6) as tf.Tensor2D;
+  const w = d.blocks[0].conv1.w;
+  const gp = () => matchingAwareGp(d, x, s, 2, 6);
+  const { value, grads } = tf.variableGrads(gp, [w]);
+  const analytic = grads[w.name].dataSync();
+  const base = w.dataSync().slice();
+  const eps = 1e-2;
+  for (const idx of [0, 7, 19]) {
+    const f = (delta: number) => {
+      const p = base.slice();
+      p[idx] += delta;
+      w.assign(tf.tensor(p, w.shape));
+      return tf.tidy(() => gp().dataSync()[0]);
+    };
+    const fd = (f(eps) - f(-eps)) / (2 * eps);
+    assert.ok(Math.abs(fd - analytic[idx]) <= 0.05 * Math.max(1e-3, Math.abs(fd)) + 1e-4, `∂GP/∂w[${idx}]: finite difference ${fd}, tape ${analytic[idx]}`);
+  }
+  w.assign(tf.tensor(base, w.shape));
+  assert.ok(value.dataSync()[0] > 0);
+  tf.dispose([value, x, s, ...Object.values(grads)]);
+});
