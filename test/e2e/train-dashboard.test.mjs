@@ -38,7 +38,9 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
   assert.equal(buildProblem, undefined, buildProblem);
 
   const wall0 = Date.now();
-  fs.rmSync(path.join(ROOT, 'test-output', 'e2e'), { recursive: true, force: true });
+  // Clear only this test's screenshots: other e2e files write beside them.
+  const shots = path.join(ROOT, 'test-output', 'e2e');
+  for (const f of fs.existsSync(shots) ? fs.readdirSync(shots) : []) if (/^\d\d-|^zz-/.test(f)) fs.rmSync(path.join(shots, f), { force: true });
   const profile = makeProfile({ [CONFIG]: e2eConfig(), 'notes.json': '{ "plain": true }\n' });
   const runsRoot = path.join(profile.workspace, 'runs', CONFIG_STEM);
   let server;
