@@ -1,5 +1,5 @@
-// XMC-GAN's generator and discriminator: shapes at 32/64/128 (and the code's
-// channel lists at 128/256), attention masking, and spectral norm.
+// XMC-GAN's generator and discriminator: shapes at 32/64/128/256 (tiny
+// widths), the code's channel lists, attention masking, and spectral norm.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +40,7 @@ test("channel lists: the code's at 128 and 256, ours at 32 and 64 end at gf/df",
   }
 });
 
-for (const size of [32, 64, 128]) {
+for (const size of [32, 64, 128, 256]) {
   test(`generator at ${size}px: image and attention shapes, global blocks up to 16, spatial above`, () => {
     const p = Params.root(new Rng(size));
     const gf = 2;

@@ -9,12 +9,13 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionExport, RunEvent, StepEvent } from '../../protocol/events';
 import { initBackend } from '../../models/backend/select';
-import { resolveConfig, type XmcganConfig } from '../../models/config/config';
+import { ConfigError, resolveConfig, type XmcganConfig } from '../../models/config/config';
 import { DamsmModel } from '../../models/damsm/damsmModel';
 import { openDataset } from '../../models/data/openDataset';
 import { Rng } from '../../models/data/rng';
 import { readAllEvents } from '../../models/run/runReader';
 import { Vocabulary } from '../../models/text/vocabulary';
+import { loadCheckpoint, saveCheckpoint } from '../../models/train/checkpoint';
 import type { Batch } from '../../models/train/method';
 import { makePreviewSet } from '../../models/train/preview';
 import { loadRun } from '../../models/train/sample';
@@ -35,9 +36,9 @@ const cfg = resolveConfig({
 });
 const vocab = Vocabulary.fromCaptions(['a b c d e f g h i j k l m n o p q r s']);
 
-function make(over: Partial<XmcganConfig> = {}, seed = 2): XmcGan {
+function make(over: Partial<XmcganConfig> = {}, rand: Rng = new Rng(2)): XmcGan {
   const model = new DamsmModel(cfg.damsm, vocab.size, 32, new Rng(1));
-  return new XmcGan({ sizes: { ...cfg.xmcgan, ...over }, train: cfg.train, imageSize: 32, vocabSize: vocab.size }, { model, vocab, checkpoint: '' }, new Rng(seed));
+  return new XmcGan({ sizes: { ...cfg.xmcgan, ...over }, train: cfg.train, imageSize: 32, vocabSize: vocab.size }, { model, vocab, checkpoint: '' }, rand);
 }
 
 const PER_IMAGE = 32 * 32 * 3;
@@ -56,6 +57,21 @@ const changed = (before: Map<string, Float32Array | Int32Array | Uint8Array>, va
 
 test.before(async () => {
   await initBackend({ choice: 'auto', log: () => {} });
+});
+
+test("config: the defaults are the reference code's; a batch that does not split and a grid too large are pointed at", () => {
+  const d = resolveConfig({ method: 'xmcgan', dataset: { kind: 'shapes' }, train: { batchSize: 16 } }).xmcgan;
+  assert.deepEqual(
+    [d.gf, d.df, d.zDim, d.condSize, d.rho0, d.rho1, d.rho2, d.rho3, d.tau, d.dStepsPerG, d.lrG, d.lrD, d.emaDecay],
+    [96, 96, 128, 16, 15, 5, 5, 50, 0.1, 2, 1e-4, 4e-4, 0.999],
+  );
+  assert.ok(d.sentenceContrastive && d.wordContrastive && d.imageContrastive && d.encoderImageContrastive);
+  const bad = (raw: object, re: RegExp) =>
+    assert.throws(() => resolveConfig({ method: 'xmcgan', dataset: { kind: 'shapes' }, ...raw }, 'x.t2i.json'), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  bad({ train: { batchSize: 9 } }, /\/train\/batchSize 9 must split into \/xmcgan\/dStepsPerG = 2 equal parts/);
+  bad({ train: { batchSize: 3 }, xmcgan: { dStepsPerG: 3 } }, /parts of at least 2/);
+  bad({ imageSize: 32, train: { batchSize: 8 }, xmcgan: { condSize: 32 } }, /\/xmcgan\/condSize 32 must be smaller than \/imageSize 32/);
+  bad({ train: { batchSize: 8 }, xmcgan: { condSize: 12 } }, /\/xmcgan\/condSize must be one of/);
 });
 
 test('schedule: the batch splits into dStepsPerG parts, D-only updates on the first, one joint update on the last', () => {
@@ -205,6 +221,31 @@ test('ablation switches: each contrastive term off is neither computed nor logge
   dispose(b);
 });
 
+test('state() is complete: a fresh model loaded from a checkpoint continues bit-identically', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-xmc-state-'));
+  const ra = new Rng(2);
+  const a = make({}, ra);
+  const b1 = batch(8, 20);
+  const b2 = batch(8, 21);
+  a.trainStep(b1);
+  const file = path.join(dir, 'a.safetensors');
+  saveCheckpoint(file, a, { step: 1, resume: {} } as never);
+  const rb = new Rng(99);
+  const b = make({}, rb); // different initial weights, all replaced by the checkpoint
+  loadCheckpoint(file, b);
+  rb.setState(ra.getState()); // the noise stream is the trainer's to restore
+  assert.deepEqual(b.counters(), a.counters());
+  const la = a.trainStep(b2);
+  const lb = b.trainStep(b2);
+  assert.deepEqual(lb, la);
+  const sb = new Map(b.state());
+  for (const [n, t] of a.state()) assert.deepEqual(sb.get(n)!.dataSync(), t.dataSync(), n);
+  assert.ok(a.state().some(([n]) => n.startsWith('ema/g/')) && a.state().some(([n]) => n.endsWith('/sn_u')));
+  [b1, b2].forEach(dispose);
+  a.dispose();
+  b.dispose();
+});
+
 test('samples come from the EMA generator; no tensors leak across steps, samples and attention', () => {
   const m = make({ emaDecay: 1 }); // the average never moves: it stays the initial G
   const b = batch(8);
@@ -218,7 +259,7 @@ test('samples come from the EMA generator; no tensors leak across steps, samples
   };
   step();
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) step();
+  for (let i = 0; i < 2; i++) step();
   assert.equal(tf.memory().numTensors, before);
 
   const sample = m.generate(ids, z).dataSync();
