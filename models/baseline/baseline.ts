@@ -19,7 +19,7 @@ import { Embedding } from '../layers/embedding';
 import { Params, type RandomSource } from '../layers/params';
 import { upsampleNearest2x } from '../layers/upsample';
 import { Adam } from '../train/adam';
-import { restoreVariables } from '../train/checkpoint';
+import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 
 const LEAK = 0.2;
@@ -117,7 +117,7 @@ class Discriminator {
 const hingeReal = (logits: tf.Tensor) => tf.mean(tf.relu(tf.sub(1, logits)));
 const hingeFake = (logits: tf.Tensor) => tf.mean(tf.relu(tf.add(1, logits)));
 
-export class BaselineGAN implements T2IMethod {
+export class BaselineGAN extends CheckpointedModel implements T2IMethod {
   readonly name = 'baseline';
   readonly lossNames = ['d_real', 'd_fake', 'd_mismatch', 'd_total', 'g_adv'];
   readonly noiseDim: number;
@@ -130,6 +130,7 @@ export class BaselineGAN implements T2IMethod {
   private readonly noiseRand: RandomSource;
 
   constructor(cfg: { sizes: BaselineConfig; train: TrainConfig; imageSize: number; vocabSize: number }, rand: RandomSource) {
+    super();
     const { sizes, train } = cfg;
     this.noiseDim = sizes.zDim;
     this.noiseRand = rand;
@@ -187,21 +188,12 @@ export class BaselineGAN implements T2IMethod {
     return tf.tidy(() => this.g.apply(this.text.encode(ids), noise, false));
   }
 
-  state(): [string, tf.Tensor][] {
-    return [...this.params.entries(), ...this.optG.state(), ...this.optD.state()];
+  protected checkpointTensors(): [string, tf.Tensor][] {
+    return this.params.entries();
   }
 
-  loadState(get: (name: string) => tf.Tensor | undefined): void {
-    restoreVariables(this.state(), get);
-  }
-
-  counters(): Record<string, number> {
-    return { opt_g_step: this.optG.step, opt_d_step: this.optD.step };
-  }
-
-  loadCounters(c: Record<string, number>): void {
-    this.optG.step = c.opt_g_step ?? 0;
-    this.optD.step = c.opt_d_step ?? 0;
+  protected optimizers(): readonly Adam[] {
+    return [this.optG, this.optD];
   }
 
   dispose(): void {

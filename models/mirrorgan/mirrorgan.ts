@@ -24,7 +24,7 @@ import { klLoss } from '../layers/conditioningAugmentation';
 import { Ema } from '../layers/ema';
 import { Params, type RandomSource } from '../layers/params';
 import { Adam } from '../train/adam';
-import { restoreVariables } from '../train/checkpoint';
+import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 import { discriminatorLoss, generatorAdversarialLoss, StageDiscriminator } from './discriminators';
 import { GlamGenerator, type GlamOutput } from './glam';
@@ -46,7 +46,7 @@ interface TextFeatures {
   mask: tf.Tensor2D;
 }
 
-export class MirrorGAN implements T2IMethod {
+export class MirrorGAN extends CheckpointedModel implements T2IMethod {
   readonly name = 'mirrorgan';
   readonly lossNames: string[];
   readonly noiseDim: number;
@@ -66,6 +66,7 @@ export class MirrorGAN implements T2IMethod {
     readonly stream: FrozenStream | undefined,
     rand: RandomSource,
   ) {
+    super();
     const m = opts.mirrorgan;
     const text = encoders.model.text;
     if (text.embed.vocabSize !== opts.vocabSize) throw new Error(`the STEM has ${text.embed.vocabSize} words, the run's vocabulary ${opts.vocabSize}`);
@@ -213,21 +214,12 @@ export class MirrorGAN implements T2IMethod {
     }
   }
 
-  state(): [string, tf.Tensor][] {
-    return [...this.params.entries(), ...this.ema.state(), ...this.optG.state(), ...this.optDs.flatMap((o) => o.state())];
+  protected checkpointTensors(): [string, tf.Tensor][] {
+    return [...this.params.entries(), ...this.ema.state()];
   }
 
-  loadState(get: (name: string) => tf.Tensor | undefined): void {
-    restoreVariables(this.state(), get);
-  }
-
-  counters(): Record<string, number> {
-    return Object.fromEntries([['opt_g_step', this.optG.step], ...this.optDs.map((o, i) => [`opt_d${i}_step`, o.step])]);
-  }
-
-  loadCounters(c: Record<string, number>): void {
-    this.optG.step = c.opt_g_step ?? 0;
-    this.optDs.forEach((o, i) => (o.step = c[`opt_d${i}_step`] ?? 0));
+  protected optimizers(): readonly Adam[] {
+    return [this.optG, ...this.optDs];
   }
 
   dispose(): void {

@@ -31,7 +31,7 @@ import { GluResBlock } from '../layers/resBlocks';
 import { upsampleNearest2x } from '../layers/upsample';
 import type { EncodedText } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
-import { restoreVariables } from '../train/checkpoint';
+import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 import { encodeText, generatedSupcon, lengthsOf, rollWithinBranches, sumOverBranches, supconWeight } from './common';
 
@@ -176,7 +176,7 @@ export function damsmOnBranches(enc: FrozenEncoders, images: tf.Tensor4D, text: 
   return tf.add(terms[0], terms[1]) as tf.Scalar;
 }
 
-export class SupconAttngan implements T2IMethod {
+export class SupconAttngan extends CheckpointedModel implements T2IMethod {
   readonly name = 'supcon-attngan';
   readonly lossNames: string[];
   readonly noiseDim: number;
@@ -191,6 +191,7 @@ export class SupconAttngan implements T2IMethod {
     readonly encoders: FrozenEncoders,
     private readonly rand: RandomSource,
   ) {
+    super();
     const { sizes, train } = cfg;
     const textDim = encoders.model.text.dim;
     this.noiseDim = sizes.zDim;
@@ -284,21 +285,12 @@ export class SupconAttngan implements T2IMethod {
     });
   }
 
-  state(): [string, tf.Tensor][] {
-    return [...this.params.entries(), ...this.optG.state(), ...this.optD.state()];
+  protected checkpointTensors(): [string, tf.Tensor][] {
+    return this.params.entries();
   }
 
-  loadState(get: (name: string) => tf.Tensor | undefined): void {
-    restoreVariables(this.state(), get);
-  }
-
-  counters(): Record<string, number> {
-    return { opt_g_step: this.optG.step, opt_d_step: this.optD.step };
-  }
-
-  loadCounters(c: Record<string, number>): void {
-    this.optG.step = c.opt_g_step ?? 0;
-    this.optD.step = c.opt_d_step ?? 0;
+  protected optimizers(): readonly Adam[] {
+    return [this.optG, this.optD];
   }
 
   dispose(): void {

@@ -26,7 +26,7 @@ import { Dense } from '../layers/dense';
 import { Params, zeros, type RandomSource } from '../layers/params';
 import { upsampleNearest2x } from '../layers/upsample';
 import { Adam } from '../train/adam';
-import { restoreVariables } from '../train/checkpoint';
+import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 import { encodeText, generatedSupcon, hingeFake, hingeReal, lengthsOf, rollWithinBranches, sumOverBranches, supconWeight } from './common';
 
@@ -170,7 +170,7 @@ export function matchingAwareGp(d: DfDiscriminator, x: tf.Tensor4D, s: tf.Tensor
   return tf.mul(tf.mean(tf.pow(tf.add(sq, 1e-12), p / 2)), k) as tf.Scalar;
 }
 
-export class SupconDfgan implements T2IMethod {
+export class SupconDfgan extends CheckpointedModel implements T2IMethod {
   readonly name = 'supcon-dfgan';
   readonly lossNames = ['d_real', 'd_fake', 'd_mismatch', 'd_gp', 'd_total', 'g_adv', 'g_supcon', 'g_total'];
   readonly noiseDim: number;
@@ -185,6 +185,7 @@ export class SupconDfgan implements T2IMethod {
     readonly encoders: FrozenEncoders,
     private readonly rand: RandomSource,
   ) {
+    super();
     const { sizes } = cfg;
     const sentDim = encoders.model.text.dim;
     this.noiseDim = sizes.zDim;
@@ -249,21 +250,12 @@ export class SupconDfgan implements T2IMethod {
     return tf.tidy(() => this.g.apply(noise, encodeText(this.encoders, ids, lengthsOf(ids)).sentence));
   }
 
-  state(): [string, tf.Tensor][] {
-    return [...this.params.entries(), ...this.optG.state(), ...this.optD.state()];
+  protected checkpointTensors(): [string, tf.Tensor][] {
+    return this.params.entries();
   }
 
-  loadState(get: (name: string) => tf.Tensor | undefined): void {
-    restoreVariables(this.state(), get);
-  }
-
-  counters(): Record<string, number> {
-    return { opt_g_step: this.optG.step, opt_d_step: this.optD.step };
-  }
-
-  loadCounters(c: Record<string, number>): void {
-    this.optG.step = c.opt_g_step ?? 0;
-    this.optD.step = c.opt_d_step ?? 0;
+  protected optimizers(): readonly Adam[] {
+    return [this.optG, this.optD];
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../run/atomicWrite';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
+import type { Adam } from './adam';
 import type { Checkpointable } from './method';
 
 export interface CheckpointMeta {
@@ -79,4 +80,31 @@ export function loadCheckpoint(file: string, method: Checkpointable): Checkpoint
   }
   method.loadCounters(meta.counters);
   return meta;
+}
+
+/**
+ * The checkpoint side of a GAN method: its named tensors (weights, running
+ * statistics, EMA shadows) plus its Adam optimisers, whose moments are saved
+ * as tensors and whose step counters as `<optimiser>_step`. Methods extend it
+ * and name the two parts.
+ */
+export abstract class CheckpointedModel implements Omit<Checkpointable, 'name'> {
+  protected abstract checkpointTensors(): [string, tf.Tensor][];
+  protected abstract optimizers(): readonly Adam[];
+
+  state(): [string, tf.Tensor][] {
+    return [...this.checkpointTensors(), ...this.optimizers().flatMap((o) => o.state())];
+  }
+
+  loadState(get: (name: string) => tf.Tensor | undefined): void {
+    restoreVariables(this.state(), get);
+  }
+
+  counters(): Record<string, number> {
+    return Object.fromEntries(this.optimizers().map((o) => [`${o.name}_step`, o.step]));
+  }
+
+  loadCounters(c: Record<string, number>): void {
+    for (const o of this.optimizers()) o.step = c[`${o.name}_step`] ?? 0;
+  }
 }

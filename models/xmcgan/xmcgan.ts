@@ -33,7 +33,7 @@ import { Ema } from '../layers/ema';
 import { Params, type RandomSource } from '../layers/params';
 import { maskedMean } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
-import { restoreVariables } from '../train/checkpoint';
+import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 import { XmcDiscriminator } from './discriminator';
 import { XmcGenerator, type TextCondition } from './generator';
@@ -65,7 +65,7 @@ function lengthsOf(ids: tf.Tensor2D): Int32Array {
 const firstHalf = <T extends tf.Tensor>(x: T, h: number): T => tf.slice(x, 0, h) as T;
 const secondHalf = <T extends tf.Tensor>(x: T, h: number): T => tf.slice(x, h, h) as T;
 
-export class XmcGan implements T2IMethod {
+export class XmcGan extends CheckpointedModel implements T2IMethod {
   readonly name = 'xmcgan';
   readonly sizes: XmcganConfig;
   readonly lossNames: string[];
@@ -84,6 +84,7 @@ export class XmcGan implements T2IMethod {
     readonly encoders: FrozenEncoders,
     rand: RandomSource,
   ) {
+    super();
     const x = (this.sizes = cfg.sizes);
     if (encoders.vocab.size !== cfg.vocabSize) throw new Error(`the encoders' vocabulary has ${encoders.vocab.size} words, the run's ${cfg.vocabSize}`);
     const wordDim = encoders.model.text.dim;
@@ -265,21 +266,12 @@ export class XmcGan implements T2IMethod {
     return [{ name: `g${s}`, weights }];
   }
 
-  state(): [string, tf.Tensor][] {
-    return [...this.params.entries(), ...this.optG.state(), ...this.optD.state(), ...this.ema.state('ema')];
+  protected checkpointTensors(): [string, tf.Tensor][] {
+    return [...this.params.entries(), ...this.ema.state('ema')];
   }
 
-  loadState(get: (name: string) => tf.Tensor | undefined): void {
-    restoreVariables(this.state(), get);
-  }
-
-  counters(): Record<string, number> {
-    return { opt_g_step: this.optG.step, opt_d_step: this.optD.step };
-  }
-
-  loadCounters(c: Record<string, number>): void {
-    this.optG.step = c.opt_g_step ?? 0;
-    this.optD.step = c.opt_d_step ?? 0;
+  protected optimizers(): readonly Adam[] {
+    return [this.optG, this.optD];
   }
 
   dispose(): void {
