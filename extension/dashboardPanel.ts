@@ -4,11 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunEvent, SampleEvent, SampleGridMeta } from '../protocol/events';
-import { parseDashboardMessage, type HostToDashboard, type SampleSnapshot, type TrainerActivity } from '../protocol/webview';
+import type { RunEvent, SampleEvent } from '../protocol/events';
+import { parseDashboardMessage, type HostToDashboard, type TrainerActivity } from '../protocol/webview';
 import { configStem, runsRootFor } from '../models/run/layout';
-import { latestRun, readStatus } from '../models/run/runReader';
+import { latestCheckpointFile, latestRun, listRuns, readStatus } from '../models/run/runReader';
 import { isAlive } from './pid';
+import { exportGrid, gridFile, suggestedExportPath } from './gridExport';
+import { loadRunHistory, readRunConfig, scanHistory, SnapshotMaker } from './runHistory';
 import { RunTailer } from './runTailer';
 import type { Trainers } from './trainers';
 import { webviewHtml } from './webviewHtml';
@@ -25,6 +27,8 @@ export interface DashboardDeps {
   /** Runs the train and stop commands, with their checks and prompts. */
   train(configPath: string): void;
   stop(configPath: string): void;
+  /** Continues a run folder from its latest checkpoint (`t2i train --resume`), with the same checks as train. */
+  resume(configPath: string, runDir: string): void;
 }
 
 export function dashboardOptions(extensionUri: vscode.Uri, configPath: string): vscode.WebviewOptions {
@@ -44,6 +48,9 @@ export class DashboardPanel implements vscode.Disposable {
   private disposed = false;
   private tailer?: RunTailer;
   private runDir?: string;
+  /** Bumped by every session start and end: async history reads of an older session stop. */
+  private session = 0;
+  private snapshots?: SnapshotMaker;
   private activity: TrainerActivity = 'idle';
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly closed = new vscode.EventEmitter<void>();
@@ -132,6 +139,75 @@ export class DashboardPanel implements vscode.Disposable {
       case 'openConfig':
         void vscode.window.showTextDocument(vscode.Uri.file(this.configPath), { viewColumn: vscode.ViewColumn.One });
         break;
+      case 'resume':
+        this.resume();
+        break;
+      case 'exportPng':
+        void this.exportPng(msg.step);
+        break;
+      case 'overlay':
+        void this.sendOverlays(msg.runIds);
+        break;
+    }
+  }
+
+  private resume(): void {
+    const runDir = this.runDir;
+    if (!runDir || this.activity !== 'idle') return;
+    if (!latestCheckpointFile(runDir)) {
+      void vscode.window.showWarningMessage(`T2I Lab: run ${path.basename(runDir)} has no checkpoint to resume from.`);
+      return;
+    }
+    this.deps.resume(this.configPath, runDir);
+  }
+
+  /** Saves the shown run's grid at `step` where the user picks; the webview only names the step. */
+  private async exportPng(step: number): Promise<void> {
+    const runDir = this.runDir;
+    const src = runDir && gridFile(runDir, step);
+    if (!runDir || !src) {
+      void vscode.window.showErrorMessage(`T2I Lab: there is no sample grid at step ${step} in this run.`);
+      return;
+    }
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(suggestedExportPath(this.configPath, runDir, step)),
+      filters: { 'PNG image': ['png'] },
+      saveLabel: 'Export PNG',
+      title: `Export the sample grid at step ${step}`,
+    });
+    if (!target) return;
+    try {
+      exportGrid(runDir, step, target.fsPath);
+      this.deps.log.info(`exported ${src} to ${target.fsPath}`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`T2I Lab: could not write ${target.fsPath}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Posts the other runs of this config, for the overlay picker. */
+  private sendRuns(): void {
+    const current = this.runDir && path.basename(this.runDir);
+    const runs = listRuns(this.configPath).map((d) => path.basename(d)).reverse();
+    const config = this.runDir ? readRunConfig(this.runDir) : undefined;
+    this.post({ type: 'runs', runs: runs.map((runId) => ({ runId, current: runId === current })), config });
+  }
+
+  /** Reads each requested run's history (only runs of this config) and posts it. */
+  private async sendOverlays(runIds: string[]): Promise<void> {
+    const session = this.session;
+    const runs = new Map(listRuns(this.configPath).map((d) => [path.basename(d), d]));
+    for (const runId of runIds) {
+      const dir = runs.get(runId);
+      if (!dir || dir === this.runDir) continue;
+      const scanned = await scanHistory(dir, () => session !== this.session);
+      if (!scanned || session !== this.session) return;
+      this.post({
+        type: 'overlay',
+        runId,
+        series: scanned.history.series().filter((s) => s.kind === 'loss'),
+        config: readRunConfig(dir),
+        lastStep: scanned.history.lastStep,
+      });
     }
   }
 
@@ -140,10 +216,14 @@ export class DashboardPanel implements vscode.Disposable {
     return this.pinnedRunDir ?? this.deps.trainers.get(this.configPath)?.runDir ?? latestRun(this.configPath);
   }
 
-  /** (Re)sends everything: reset, the run's history, then follows the run. */
+  /**
+   * (Re)sends everything: reset, the run's history decimated on the host (a
+   * quick view of its end first when the log is long), then follows the run.
+   */
   private startSession(): void {
     this.endSession();
     this.ready = true;
+    const session = this.session;
     const runDir = this.chooseRun();
     this.runDir = runDir;
     this.activity = this.activityOf(runDir);
@@ -154,19 +234,28 @@ export class DashboardPanel implements vscode.Disposable {
       runId: runDir ? path.basename(runDir) : undefined,
       activity: this.activity,
     });
+    this.sendRuns();
     if (!runDir) return;
-    const tailer = new RunTailer(runDir, (events) => this.forward(runDir, events), { stopAtDone: true });
-    if (this.activity === 'idle') {
-      // A finished (or abandoned) run: its history is all there is.
-      tailer.read();
-      tailer.dispose();
-    } else {
-      this.tailer = tailer.start();
-    }
+    const uriOf = (abs: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(abs)).toString();
+    this.snapshots = new SnapshotMaker(runDir, uriOf);
+    void loadRunHistory(runDir, { post: (m) => this.post(m), uriOf, cancelled: () => session !== this.session })
+      .then((tail) => {
+        if (!tail || session !== this.session) return;
+        // The trainer may have started (or ended) while the history was read: follow what is there now.
+        const live = this.activity !== 'idle';
+        const tailer = new RunTailer(runDir, (events) => this.forward(runDir, events), { stopAtDone: true, tail });
+        if (live) this.tailer = tailer.start();
+        else {
+          tailer.read();
+          tailer.dispose();
+        }
+      })
+      .catch((e: Error) => this.deps.log.error(`dashboard: could not read ${runDir}: ${e.message}`));
   }
 
   private endSession(): void {
     this.ready = false;
+    this.session++;
     this.tailer?.dispose();
     this.tailer = undefined;
   }
@@ -189,40 +278,17 @@ export class DashboardPanel implements vscode.Disposable {
   private forward(runDir: string, events: RunEvent[]): void {
     for (let i = 0; i < events.length; i += BATCH) {
       const chunk = events.slice(i, i + BATCH);
-      const samples = chunk.filter((e): e is SampleEvent => e.type === 'sample').map((e) => this.snapshot(runDir, e));
+      const samples = chunk.filter((e): e is SampleEvent => e.type === 'sample').map((e) => this.snapshots!.make(e));
       this.post({ type: 'events', events: chunk.filter((e) => e.type !== 'sample'), samples });
     }
     if (this.activity === 'external' && events.some((e) => e.type === 'done')) this.setActivity('idle');
-  }
-
-  /** A sample event with its sidecar read and its images turned into webview URIs. */
-  private snapshot(runDir: string, e: SampleEvent): SampleSnapshot {
-    const webview = this.panel.webview;
-    const uriOf = (rel: string) => {
-      const abs = insideRun(runDir, rel);
-      return abs ? webview.asWebviewUri(vscode.Uri.file(abs)).toString() : undefined;
-    };
-    let meta: SampleGridMeta | undefined;
-    const metaPath = insideRun(runDir, e.meta);
-    try {
-      if (metaPath) meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as SampleGridMeta;
-    } catch {
-      // Missing or torn sidecar: show the grid without captions.
-    }
-    return { step: e.step, uri: uriOf(e.path) ?? '', realUri: meta?.real ? uriOf(meta.real) : undefined, meta };
+    // A run that just started has written its config snapshot by now.
+    if (events.some((e) => e.type === 'run_started')) this.sendRuns();
   }
 
   private post(msg: HostToDashboard): void {
     if (this.ready) void this.panel.webview.postMessage(msg);
   }
-}
-
-/** Resolves a path from the run's files; undefined when it would leave the run folder. */
-function insideRun(runDir: string, rel: string): string | undefined {
-  if (typeof rel !== 'string') return undefined;
-  const abs = path.resolve(runDir, rel);
-  const r = path.relative(runDir, abs);
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? abs : undefined;
 }
 
 /** The open dashboards, one per config; also revives them after a window reload. */

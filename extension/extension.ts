@@ -12,38 +12,73 @@ import { RunsView, type RunsNode } from './runsView';
 import { TrainingStatusBar } from './statusBar';
 import { Generators } from './generatorProcess';
 import { Trainers } from './trainers';
+import { ConfigDiagnostics } from './configDiagnostics';
+import { isAlive } from './pid';
+import { readStatus, latestRun } from '../models/run/runReader';
+import { T2ITaskProvider } from './taskProvider';
+import { TASK_TYPE } from './taskArgs';
+import { requireTrust } from './trust';
 
 let trainers: Trainers | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('T2I Lab', { log: true });
-  trainers = new Trainers(context.asAbsolutePath('dist/cli.js'), log);
+  trainers = new Trainers(context.asAbsolutePath('dist/cli.js'), log, {
+    logDir: vscode.Uri.joinPath(context.globalStorageUri, 'trainer-logs').fsPath,
+    state: context.workspaceState,
+    heartbeatTimeoutSeconds: () => vscode.workspace.getConfiguration('t2i').get<number>('heartbeatTimeoutSeconds', 300),
+  });
   const t = trainers;
+  // Trainers a previous window (before a reload) started keep running: follow them again.
+  const diedWhileAway = t.reattach((id) => {
+    const status = readStatus(id.runDir);
+    return isAlive(id.pid) && (status === undefined || status.pid === id.pid);
+  });
 
-  const train = async (configPath: string): Promise<void> => {
+  /** `resumeRunDir`: continue that run folder from its latest checkpoint instead of starting a new run. */
+  const train = async (configPath: string, resumeRunDir?: string): Promise<void> => {
     const name = configStem(configPath);
-    if (!vscode.workspace.isTrusted) {
-      const manage = 'Manage Workspace Trust';
-      const pick = await vscode.window.showErrorMessage(
-        `T2I Lab: training is disabled in Restricted Mode, because it runs a trainer on this workspace's files. Trust the workspace to train "${name}".`,
-        manage,
+    if (!(await requireTrust(resumeRunDir ? `resuming "${name}"` : `training "${name}"`))) return;
+    // One trainer per config: a second would write a second run of the same config at the same time.
+    const running = t.get(configPath);
+    const stopFirst = 'Stop Training';
+    const show = 'Open Dashboard';
+    if (running) {
+      const pick = await vscode.window.showWarningMessage(
+        `T2I Lab: "${name}" is already training (run ${running.runId}, step ${running.lastStep ?? 0}).`,
+        { modal: true, detail: 'Stop it first (it writes a checkpoint), then train again.' },
+        stopFirst,
+        show,
       );
-      if (pick === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+      if (pick === stopFirst) void t.stop(configPath);
+      if (pick === show) dashboards.show(configPath);
       return;
     }
-    const running = t.get(configPath);
-    if (running) {
-      const stop = 'Stop Training';
-      const show = 'Open Dashboard';
-      const pick = await vscode.window.showWarningMessage(`T2I Lab: "${name}" is already training (run ${running.runId}).`, stop, show);
-      if (pick === stop) void t.stop(configPath);
+    // Also one started elsewhere: another window, a task, the CLI.
+    const latest = latestRun(configPath);
+    const latestStatus = latest ? readStatus(latest) : undefined;
+    if (latest && latestStatus?.state === 'running' && isAlive(latestStatus.pid)) {
+      const pick = await vscode.window.showWarningMessage(
+        `T2I Lab: "${name}" is already training outside this window (pid ${latestStatus.pid}, step ${latestStatus.step}).`,
+        { modal: true, detail: 'It may run from a task, a terminal or another window. Stop it first (it writes a checkpoint), then train again.' },
+        stopFirst,
+        show,
+      );
+      if (pick === stopFirst) {
+        try {
+          process.kill(latestStatus.pid, 'SIGTERM');
+        } catch (e) {
+          void vscode.window.showErrorMessage(`T2I Lab: could not stop pid ${latestStatus.pid}: ${(e as Error).message}`);
+        }
+      }
       if (pick === show) dashboards.show(configPath);
       return;
     }
     // Train what the user sees, not what was last saved.
     await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === configPath && d.isDirty)?.save();
     try {
-      loadConfig(configPath);
+      // A resumed run keeps its own config snapshot; a new one needs its dataset on disk.
+      loadConfig(configPath, { checkPaths: resumeRunDir === undefined });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       log.error(e.message);
@@ -55,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return;
     }
     try {
-      t.start(configPath);
+      t.start(configPath, resumeRunDir);
     } catch (e) {
       void vscode.window.showErrorMessage(`T2I Lab: could not start training "${name}": ${(e as Error).message}`);
       return;
@@ -65,6 +100,18 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const stop = async (configPath: string): Promise<void> => {
     if (!t.get(configPath)) {
+      // Perhaps started outside this window (a task, a terminal): SIGTERM makes it checkpoint and exit.
+      const latest = latestRun(configPath);
+      const status = latest ? readStatus(latest) : undefined;
+      if (status?.state === 'running' && isAlive(status.pid)) {
+        try {
+          process.kill(status.pid, 'SIGTERM');
+          log.info(`asked trainer pid ${status.pid} of ${configPath} to stop`);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`T2I Lab: could not stop pid ${status.pid}: ${(e as Error).message}`);
+        }
+        return;
+      }
       void vscode.window.showInformationMessage(`T2I Lab: "${configStem(configPath)}" is not training.`);
       return;
     }
@@ -77,8 +124,11 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     train: (c) => void train(c),
     stop: (c) => void stop(c),
+    resume: (c, runDir) => void train(c, runDir),
   });
   const runsView = new RunsView(t);
+  // The trainer's own config check as squiggles, with quick fixes.
+  const diagnostics = new ConfigDiagnostics();
   // Warm generators (`t2i serve`) for caption hovers and the attention panel.
   const generators = new Generators(context.asAbsolutePath('dist/cli.js'), log);
   const attentionView = new AttentionView(context.extensionUri, generators, log);
@@ -98,6 +148,26 @@ export function activate(context: vscode.ExtensionContext): void {
     if (pick === showLog) log.show(true);
     if (pick === openDashboard) dashboards.show(training.configPath);
   });
+
+  // A trainer that stops writing its heartbeat (status.json) may be hung: say so once per silence.
+  t.onDidHang(async ({ training, seconds }) => {
+    const stopIt = 'Stop Training';
+    const showLog = 'Show Log';
+    const pick = await vscode.window.showWarningMessage(
+      `T2I Lab: "${configStem(training.configPath)}" has shown no sign of life for ${seconds} s (no heartbeat in status.json, no events). The trainer may be hung.`,
+      stopIt,
+      showLog,
+      'Keep Waiting',
+    );
+    if (pick === stopIt) void t.stop(training.configPath);
+    if (pick === showLog) log.show(true);
+  });
+  // Trainers that died while no window followed them (their runs are now marked failed).
+  for (const { identity, reason } of diedWhileAway) {
+    void vscode.window.showErrorMessage(`T2I Lab: training "${configStem(identity.configPath)}" failed: ${reason}`, 'Show Log').then((pick) => {
+      if (pick) void vscode.window.showTextDocument(vscode.Uri.file(identity.logFile), { preview: true });
+    });
+  }
 
   // Context keys for menus: "Stop Training" shows only where something trains.
   let trainingKey = '';
@@ -130,13 +200,17 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('t2i.showLog', () => log.show(true)),
     vscode.commands.registerCommand('t2i.refreshRuns', () => runsView.refresh(0)),
+    diagnostics,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/*.t2i.json' }, diagnostics, ConfigDiagnostics.metadata),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new T2ITaskProvider(context.asAbsolutePath('dist/cli.js'), log)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
     vscode.window.registerTreeDataProvider('t2i.runs', runsView),
     generators,
     attentionView,
     vscode.window.registerWebviewViewProvider(ATTENTION_VIEW_ID, attentionView, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.languages.registerHoverProvider(
-      [{ scheme: 'file', pattern: '**/*.t2i.json' }, { scheme: 'file', pattern: '**/*.captions.txt' }],
+      // `.txt`: *.captions.txt, and caption files of a configured dataset (the provider ignores other text files).
+      [{ scheme: 'file', pattern: '**/*.t2i.json' }, { scheme: 'file', pattern: '**/*.txt' }],
       new CaptionHoverProvider(generators, log),
     ),
     vscode.window.onDidChangeActiveTextEditor((e) => void prewarmFor(generators, e?.document.uri)),
@@ -150,7 +224,10 @@ export function activate(context: vscode.ExtensionContext): void {
   void prewarmFor(generators, vscode.window.activeTextEditor?.document.uri);
 }
 
-/** Closing or reloading the window stops trainers cleanly, each with a checkpoint. */
-export async function deactivate(): Promise<void> {
-  await trainers?.stopAll();
+/**
+ * Closing or reloading the window leaves trainers running (they are detached
+ * processes): the next window re-attaches, and Stop still stops them.
+ */
+export function deactivate(): void {
+  trainers = undefined;
 }

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type * as vscode from 'vscode';
-import { parseServeResponse, type ServeRequest, type ServeResponse } from '../protocol/serve';
+import { parseServeResponse, type ServeRequest, type ServeResponse, type ServeStats } from '../protocol/serve';
 
 export type ServeResult = Extract<ServeResponse, { type: 'result' }>;
 
@@ -20,7 +20,7 @@ export class GenerateCancelled extends Error {
 const IDLE_MS = 10 * 60_000;
 
 interface Pending {
-  resolve: (r: ServeResult) => void;
+  resolve: (r: ServeResponse) => void;
   reject: (e: Error) => void;
 }
 
@@ -32,9 +32,9 @@ export class GeneratorProcess {
   private readonly stderrTail: string[] = [];
   exited = false;
 
-  constructor(cliPath: string, readonly configPath: string, private readonly log: vscode.LogOutputChannel) {
+  constructor(cliPath: string, readonly configPath: string, private readonly log: Pick<vscode.LogOutputChannel, 'info'>, extraArgs: string[] = []) {
     const tag = `[serve ${path.basename(configPath)}]`;
-    this.child = fork(cliPath, ['serve', configPath], {
+    this.child = fork(cliPath, ['serve', configPath, ...extraArgs], {
       cwd: path.dirname(configPath),
       execPath: process.execPath,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -56,13 +56,20 @@ export class GeneratorProcess {
       const reason = this.stderrTail.filter((l) => l.startsWith('t2i')).pop() ?? `generator ${why}`;
       for (const p of this.pending.values()) p.reject(new Error(reason));
       this.pending.clear();
+      this.unsent.length = 0;
     };
     this.child.on('error', (e) => gone(`failed: ${e.message}`));
     this.child.on('exit', (code, signal) => gone(`exited with ${signal ?? `code ${code}`}`));
     this.touch();
   }
 
-  /** One image; `token` cancellation sends `cancel` and rejects with GenerateCancelled. */
+  /**
+   * One image; `token` cancellation rejects with GenerateCancelled. One
+   * request is with the server at a time and the rest wait here, so a
+   * request cancelled before its turn (a hover the mouse already left) never
+   * reaches the server; one cancelled at the server is dropped there unless
+   * its work has begun.
+   */
   generate(caption: string, seed: number, size: number, token?: vscode.CancellationToken): Promise<ServeResult> {
     if (this.exited) return Promise.reject(new Error('generator is not running'));
     if (token?.isCancellationRequested) return Promise.reject(new GenerateCancelled());
@@ -70,21 +77,59 @@ export class GeneratorProcess {
     const id = this.nextId++;
     return new Promise<ServeResult>((resolve, reject) => {
       const sub = token?.onCancellationRequested(() => {
-        this.post({ id, type: 'cancel' });
-        this.pending.delete(id);
+        if (!this.pending.delete(id)) return;
+        const waiting = this.unsent.findIndex((r) => r.id === id);
+        if (waiting >= 0) this.unsent.splice(waiting, 1);
+        else this.post({ id, type: 'cancel' });
         reject(new GenerateCancelled());
       });
       this.pending.set(id, {
         resolve: (r) => {
           sub?.dispose();
-          resolve(r);
+          if (r.type === 'result') resolve(r);
+          else reject(new Error(`unexpected ${r.type} response`));
         },
         reject: (e) => {
           sub?.dispose();
           reject(e);
         },
       });
-      this.post({ id, type: 'generate', caption, seed, size });
+      this.unsent.push({ id, type: 'generate', caption, seed, size });
+      this.sendNext();
+    });
+  }
+
+  /** Generate requests waiting for their turn, oldest first. */
+  private readonly unsent: Extract<ServeRequest, { type: 'generate' }>[] = [];
+  /** Generate requests that reached the server (the rest were cancelled while waiting here). */
+  sentGenerates = 0;
+  /** The generate request with the server (answered or not), if any. */
+  private atServer?: number;
+
+  private sendNext(): void {
+    if (this.atServer !== undefined || this.exited) return;
+    const next = this.unsent.shift();
+    if (!next) return;
+    this.atServer = next.id;
+    this.sentGenerates++;
+    this.post(next);
+  }
+
+  /** Requests made and not yet answered or cancelled (waiting here or at the server). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** The server's counters: how many images it really generated, how many requests it dropped unworked. */
+  stats(): Promise<ServeStats> {
+    if (this.exited) return Promise.reject(new Error('generator is not running'));
+    const id = this.nextId++;
+    return new Promise<ServeStats>((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (r) => (r.type === 'stats' ? resolve(r) : reject(new Error(`unexpected ${r.type} response`))),
+        reject,
+      });
+      this.post({ id, type: 'stats' });
     });
   }
 
@@ -103,12 +148,16 @@ export class GeneratorProcess {
       this.log.info(`[serve ${path.basename(this.configPath)}] ready: ${r.method} step ${r.step}${r.hasAttention ? ', with attention' : ''}`);
       return;
     }
+    if (r.id === this.atServer) {
+      this.atServer = undefined;
+      this.sendNext();
+    }
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    if (r.type === 'result') p.resolve(r);
-    else if (r.type === 'cancelled') p.reject(new GenerateCancelled());
-    else p.reject(new Error(r.message));
+    if (r.type === 'cancelled') p.reject(new GenerateCancelled());
+    else if (r.type === 'error') p.reject(new Error(r.message));
+    else p.resolve(r);
   }
 
   private touch(): void {

@@ -13,6 +13,8 @@ export interface RunTailerOptions {
   pollMs?: number;
   /** Stop following once a `done` event has been read. */
   stopAtDone?: boolean;
+  /** Continue from this reader (e.g. where a history scan ended) instead of the file's start. */
+  tail?: EventTail;
 }
 
 export class RunTailer {
@@ -28,7 +30,7 @@ export class RunTailer {
     private readonly onEvents: (events: RunEvent[]) => void,
     private readonly options: RunTailerOptions = {},
   ) {
-    this.tail = new EventTail(path.join(runDir, RUN_FILES.events));
+    this.tail = options.tail ?? new EventTail(path.join(runDir, RUN_FILES.events));
   }
 
   /** Delivers everything already in the file (synchronously), then follows it. */

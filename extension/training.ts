@@ -14,6 +14,10 @@ export class Training {
   losses?: Record<string, number>;
   lastError?: string;
   done?: DoneEvent;
+  /** Time (ms) of the newest event read, a sign of life for the hang watchdog. */
+  lastEventAt?: number;
+  /** The watchdog already told the user about the current silence. */
+  hangReported = false;
 
   constructor(
     readonly configPath: string,
@@ -41,6 +45,7 @@ export class Training {
 
   apply(events: RunEvent[]): void {
     for (const e of events) {
+      if (typeof e.t === 'number') this.lastEventAt = Math.max(this.lastEventAt ?? 0, e.t);
       if (e.type === 'run_started') {
         this.totalSteps = e.totalSteps;
         this.backend = e.backend.name;
@@ -67,8 +72,12 @@ export interface TrainingEnded {
 
 /** The best short reason for a failed run: its last error event, else stderr's last lines. */
 export function failureMessage(training: Training, exit: TrainerExit): string | undefined {
-  const ok = exit.code === 0 && training.done?.reason !== 'failed';
+  // A re-attached trainer's exit code is unknown: its `done` event tells whether it finished.
+  const ok = exit.unobserved ? training.done !== undefined && training.done.reason !== 'failed' : exit.code === 0 && training.done?.reason !== 'failed';
   if (ok) return undefined;
+  if (exit.unobserved && !training.lastError) {
+    return `The trainer (pid ${training.process.pid}) ended without finishing${training.lastStep !== undefined ? ` after step ${training.lastStep}` : ''}.`;
+  }
   if (exit.killed) return `The trainer did not stop in time and was killed${training.lastStep !== undefined ? ` at step ${training.lastStep}` : ''}.`;
   if (training.lastError) return training.lastError;
   const lines = exit.stderrTail.map((l) => l.trim()).filter(Boolean);

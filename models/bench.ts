@@ -6,6 +6,9 @@
 //   npm run bench -- [--out bench-results.json] [--steps 5] [--repeats 1] [--threads N]
 //                    [--configs wasm-1,wasm-N,cpu] [--only name,...] [--torch-ms MS]
 //   node --import tsx models/bench.ts [same flags]
+//   npm run bench -- soak [--steps 10000] [--every 100] [--config samples/shapes-baseline.t2i.json]
+//                    [--backend B] [--threads N] [--keep-run] [--out soak-results.json]
+//       (models/train/soak.ts: tensor count, tensor bytes and heap sampled over a long run)
 //
 // --torch-ms: a PyTorch CPU time for the dcgan-bench step measured by hand in the same session
 // (e.g. `/usr/bin/python3 torch_bench.py dcgan 2` from the compute prototype); the report then
@@ -18,6 +21,7 @@ import type { BackendChoice, BackendInfo } from '../protocol/events';
 import { seededTensor } from './backend/backendCompare';
 import { createDcganBench, dcganStepGflop } from './backend/dcganBench';
 import { initBackend } from './backend/select';
+import { soak } from './train/soak';
 
 /** One step of work to time, built on the active backend. */
 export interface StepBench {
@@ -166,8 +170,30 @@ function mergeRepeats(runs: ConfigResult[]): ConfigResult {
   return merged;
 }
 
+async function soakMain(argv: string[]): Promise<void> {
+  const flag = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const int = (name: string, dflt: number) => {
+    const n = Number(flag(name) ?? dflt);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer >= 1`);
+    return n;
+  };
+  const report = await soak({
+    configPath: flag('config') ?? 'samples/shapes-baseline.t2i.json',
+    steps: int('steps', 10000),
+    every: int('every', 100),
+    backend: flag('backend') as BackendChoice | undefined,
+    threads: flag('threads') ? int('threads', 1) : undefined,
+    keepRun: argv.includes('--keep-run'),
+  });
+  const out = flag('out') ?? 'soak-results.json';
+  const json = JSON.stringify(report, null, 2);
+  fs.writeFileSync(out, json + '\n');
+  process.stdout.write(`${JSON.stringify({ steps: report.steps, backend: report.backend, growth: report.growth })}\nwritten to ${out}\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === 'soak') return soakMain(argv.slice(1));
   const opts = parseOptions(argv);
   const childIndex = argv.indexOf('--child');
   if (childIndex >= 0) return runChild(argv[childIndex + 1], opts);

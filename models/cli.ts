@@ -6,16 +6,23 @@
 //   t2i pretrain <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i pretrain-stream <config> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
 //   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
-//   t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
+//   t2i eval <config-or-run-dir> [--metrics oracle,fid,kid,is,rprec] [--n N] [--features cls,damsm,inception] [--inception DIR] [--real]
+//   t2i train-classifier <config> [--retrain]
+//   t2i compare <run-dir>... [--json FILE] [--out DIR] [--captions FILE]
 //   t2i shapes --out DIR --count N --size S [--seed N]
 //   t2i serve <config-or-run-dir> [--backend B] [--threads N]   (warm generator, see protocol/serve.ts)
+import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendChoice } from '../protocol/events';
 import { ConfigError } from './config/config';
 import { writeShapesFolder } from './data/shapesCommand';
 import { pretrainDamsm, type PretrainResult } from './damsm/pretrain';
 import { pretrainStream } from './mirrorgan/streamPretrain';
-import { EVAL_METRICS, evaluateRun, type EvalMetric } from './eval/evaluateRun';
+import { compareRuns, compareTable } from './eval/compareRuns';
+import { EVAL_METRICS, evaluateRun, FEATURE_NET_IDS, type EvalMetric } from './eval/evaluateRun';
+import type { FeatureNetId } from './eval/featureNets';
+import { trainClassifierCommand } from './eval/trainClassifierCommand';
+import { newRunId } from './run/layout';
 import { serve } from './serve/generatorServer';
 import { sample } from './train/sample';
 import { train, type TrainResult } from './train/trainer';
@@ -26,7 +33,9 @@ const USAGE = `usage:
   t2i pretrain <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]
   t2i pretrain-stream <config.t2i.json> [--steps N] [--max-minutes M] [--run-dir DIR] [--backend B] [--threads N]   (MirrorGAN's captioner)
   t2i sample <config-or-run-dir> --captions FILE --out DIR [--seed N] [--backend B]
-  t2i eval <config-or-run-dir> [--metrics oracle,fid,kid] [--n N] [--backend B]
+  t2i eval <config-or-run-dir> [--metrics oracle,fid,kid,is,rprec] [--n N] [--features cls,damsm,inception] [--inception DIR] [--real] [--retrain-classifier] [--backend B]
+  t2i train-classifier <config.t2i.json> [--retrain] [--backend B] [--threads N]   (the label classifier behind fid_cls/kid_cls/is_cls)
+  t2i compare <run-dir>... [--json FILE] [--out DIR] [--captions FILE] [--seed N] [--no-grids] [--backend B]
   t2i shapes --out DIR --count N --size S [--seed N]
   t2i serve <config-or-run-dir> [--backend B] [--threads N]`;
 
@@ -37,12 +46,15 @@ interface Parsed {
   flags: Map<string, string>;
 }
 
-function parseArgs(argv: string[], known: string[]): Parsed {
+/** `switches` are options without a value (present: "true"). */
+function parseArgs(argv: string[], known: string[], switches: string[] = []): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith('--')) {
+    if (a.startsWith('--') && switches.includes(a.slice(2))) {
+      flags.set(a.slice(2), 'true');
+    } else if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2);
       if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
       const value = inline ?? argv[++i];
@@ -67,6 +79,16 @@ function numFlag(p: Parsed, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0, got "${v}"`);
   return n;
+}
+
+/** A comma-separated list whose items must be among `allowed`. */
+function listFlag(p: Parsed, name: string, allowed: readonly string[]): string[] | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((m) => m.trim()).filter(Boolean);
+  const unknown = items.filter((m) => !allowed.includes(m));
+  if (unknown.length || !items.length) throw new UsageError(`--${name}: unknown ${unknown.join(', ') || 'empty list'}; known: ${allowed.join(', ')}`);
+  return items;
 }
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
@@ -146,17 +168,54 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'eval': {
-      const p = parseArgs(rest, ['metrics', 'n', 'backend']);
+      const p = parseArgs(rest, ['metrics', 'n', 'backend', 'features', 'inception'], ['real', 'retrain-classifier']);
       if (p.positional.length !== 1) throw new UsageError('eval needs exactly one config file or run folder');
-      const metrics = (p.flags.get('metrics') ?? 'oracle,fid').split(',').map((m) => m.trim()).filter(Boolean);
-      const unknown = metrics.filter((m) => !(EVAL_METRICS as readonly string[]).includes(m));
-      if (unknown.length) throw new UsageError(`unknown metric ${unknown.join(', ')}; known: ${EVAL_METRICS.join(', ')}`);
-      const r = await evaluateRun({ target: p.positional[0], metrics: metrics as EvalMetric[], n: intFlag(p, 'n', 2), backend: backendFlag(p) });
-      console.log(`\n${path.basename(r.runDir)} at step ${r.step}`);
+      const metrics = listFlag(p, 'metrics', EVAL_METRICS) ?? ['oracle', 'fid', 'kid', 'is', 'rprec'];
+      const r = await evaluateRun({
+        target: p.positional[0],
+        metrics: metrics as EvalMetric[],
+        n: intFlag(p, 'n', 10),
+        features: listFlag(p, 'features', FEATURE_NET_IDS) as FeatureNetId[] | undefined,
+        inception: p.flags.get('inception'),
+        real: p.flags.has('real'),
+        retrainClassifier: p.flags.has('retrain-classifier'),
+        backend: backendFlag(p),
+      });
+      console.log(`\n${r.runDir ? `${path.basename(r.runDir)} at step ${r.step}` : 'real images'}: ${r.images} images, ${r.subject}`);
       const width = Math.max(8, ...Object.keys(r.metrics).map((k) => k.length));
       for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k.padEnd(width)}  ${v.toFixed(4)}`);
       for (const note of r.notes) console.log(`  note: ${note}`);
-      console.log(`written to ${path.join(r.runDir, 'eval.json')} and the run's events.jsonl`);
+      console.log(`written to ${r.file}${r.runDir ? " and the run's events.jsonl" : ''}`);
+      return 0;
+    }
+    case 'train-classifier': {
+      const p = parseArgs(rest, ['backend', 'threads'], ['retrain']);
+      if (p.positional.length !== 1) throw new UsageError('train-classifier needs exactly one config file');
+      const r = await trainClassifierCommand({ configPath: p.positional[0], retrain: p.flags.has('retrain'), backend: backendFlag(p), threads: intFlag(p, 'threads', 1) });
+      const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
+      console.log(`label classifier ${r.trained ? 'trained' : 'already cached'}: ${r.file}`);
+      console.log(`${r.info.sizes.numClasses} classes, top-1 ${pct(r.info.trainAccuracy)} on real train images, ${pct(r.info.testAccuracy)} on real test images`);
+      return 0;
+    }
+    case 'compare': {
+      const p = parseArgs(rest, ['json', 'out', 'captions', 'seed', 'backend'], ['no-grids']);
+      if (p.positional.length < 1) throw new UsageError('compare needs one or more run folders');
+      const captionsFile = p.flags.get('captions');
+      const captions = captionsFile ? fs.readFileSync(captionsFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean) : undefined;
+      if (captionsFile && !captions?.length) throw new UsageError(`${captionsFile}: no captions (one per line)`);
+      const outDir = p.flags.get('out') ?? path.join('t2i-compare', newRunId());
+      const { report, jsonFile } = await compareRuns({
+        runDirs: p.positional,
+        outDir,
+        jsonFile: p.flags.get('json'),
+        captions,
+        noiseSeed: intFlag(p, 'seed'),
+        noGrids: p.flags.has('no-grids'),
+        backend: backendFlag(p),
+      });
+      console.log(`\n${compareTable(report)}`);
+      for (const note of report.notes) console.log(`note: ${note}`);
+      console.log(`\ngrids in ${path.resolve(outDir)}; curves and all metrics in ${jsonFile}`);
       return 0;
     }
     case 'shapes': {

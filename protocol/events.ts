@@ -41,6 +41,21 @@ export interface RunStartedEvent extends EventBase {
   imageSize: number;
   /** Names of the loss series this method logs, in display order. */
   lossNames: string[];
+  /**
+   * Set when training continues from a checkpoint: `t2i train --resume`, or a
+   * NaN-guard rollback within one process. Events of the earlier segment with a
+   * step after `step` are stale (that work is redone): see dedupeResumedSteps.
+   */
+  resumedFrom?: ResumedFrom;
+}
+
+export interface ResumedFrom {
+  /** The checkpoint's step; training continues with step + 1. */
+  step: number;
+  /** The checkpoint, relative to the run folder. */
+  checkpoint: string;
+  /** 'resume': a new trainer process; 'rollback': the NaN guard reloaded it. */
+  reason: 'resume' | 'rollback';
 }
 
 export interface StepEvent extends EventBase {
@@ -120,6 +135,21 @@ export interface RunStatus {
   lastCheckpoint?: string;
   updated: number;
   message?: string;
+  /**
+   * ISO time of the trainer's last sign of life. It is rewritten at least every
+   * `heartbeatSeconds` while the trainer works (between steps, in pretraining and
+   * evaluation); a `running` status whose heartbeat is much older means a hung
+   * or killed trainer. Absent in status files from before it was written.
+   */
+  heartbeatAt?: string;
+  /**
+   * The heartbeat interval the trainer promises (config `train.heartbeatSeconds`).
+   * It cannot beat inside one step: a hang check should wait at least a few
+   * `meanStepMs` too.
+   */
+  heartbeatSeconds?: number;
+  /** Mean wall time of this process's training steps so far, in ms; absent before the first step. */
+  meanStepMs?: number;
 }
 
 /** Sidecar JSON written next to each sample grid PNG. */

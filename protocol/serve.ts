@@ -17,7 +17,22 @@ export type ServeRequest =
   /** Generate one image for `caption` with noise from `seed`; `size` caps the thumbnail side (default 128). */
   | { id: number; type: 'generate'; caption: string; seed: number; size?: number }
   /** Drop a queued request; a request being generated finishes but its result is not sent. */
-  | { id: number; type: 'cancel' };
+  | { id: number; type: 'cancel' }
+  /** The server's counters (how much work it really did), answered at once. */
+  | { id: number; type: 'stats' };
+
+/** Counters of a generator server. */
+export interface ServeStats {
+  /** Images actually generated (cache hits and cancelled requests not counted). */
+  generated: number;
+  cacheHits: number;
+  /** Requests dropped from the queue before any work. */
+  cancelled: number;
+  /** Checkpoint loads. */
+  loads: number;
+  /** Requests waiting now. */
+  queued: number;
+}
 
 /** Server → client. */
 export type ServeResponse =
@@ -39,6 +54,7 @@ export type ServeResponse =
       ms: number;
     }
   | { id: number; type: 'cancelled' }
+  | ({ id: number; type: 'stats' } & ServeStats)
   | { id: number; type: 'error'; message: string };
 
 export const SERVE_MAX_CAPTION = 2000;
@@ -50,6 +66,7 @@ export function parseServeRequest(msg: unknown): ServeRequest | undefined {
   const m = msg as Record<string, unknown>;
   if (typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) return undefined;
   if (m.type === 'cancel') return { id: m.id, type: 'cancel' };
+  if (m.type === 'stats') return { id: m.id, type: 'stats' };
   if (m.type !== 'generate') return undefined;
   if (typeof m.caption !== 'string' || m.caption.length > SERVE_MAX_CAPTION) return undefined;
   if (typeof m.seed !== 'number' || !Number.isSafeInteger(m.seed) || m.seed < 0) return undefined;
@@ -67,6 +84,6 @@ export function parseServeResponse(msg: unknown): ServeResponse | undefined {
   const m = msg as { type?: unknown; id?: unknown };
   if (m.type === 'ready') return msg as ServeResponse;
   if (typeof m.id !== 'number') return undefined;
-  if (m.type === 'result' || m.type === 'cancelled' || m.type === 'error') return msg as ServeResponse;
+  if (m.type === 'result' || m.type === 'cancelled' || m.type === 'error' || m.type === 'stats') return msg as ServeResponse;
   return undefined;
 }

@@ -18,6 +18,8 @@ export interface SampleSnapshot {
   realUri?: string;
   /** The sidecar JSON (captions and layout), when it could be read. */
   meta?: SampleGridMeta;
+  /** The sidecar is the previous snapshot's but for its step, left out to keep long histories small. */
+  metaAsBefore?: boolean;
 }
 
 /**
@@ -39,7 +41,55 @@ export type HostToDashboard =
   | { type: 'events'; events: RunEvent[]; samples: SampleSnapshot[] }
   | { type: 'activity'; activity: TrainerActivity }
   /** The trainer process failed; `message` is the best one-line reason. */
-  | { type: 'trainerError'; message: string };
+  | { type: 'trainerError'; message: string }
+  /**
+   * The run's history, decimated on the host: it replaces what the webview has
+   * (so a big events.jsonl is never posted whole). `partial`: read from the end
+   * of the file only, for a quick first render; the full history follows.
+   * Newer events then arrive as `events`.
+   */
+  | {
+      type: 'history';
+      series: SeriesDigest[];
+      events: RunEvent[];
+      samples: SampleSnapshot[];
+      lines: number;
+      partial: boolean;
+      config?: unknown;
+      /** Complete lines that are not events (corrupt, or from a newer trainer): skipped, and said so. */
+      skipped?: number;
+      /** The file ends in a line with no newline: being written, or torn by a crash. */
+      tornLastLine?: boolean;
+    }
+  /**
+   * The runs of this config, newest first, for the overlay picker, and the shown
+   * run's config.json snapshot (re-read each time: a new run writes it after it starts).
+   */
+  | { type: 'runs'; runs: RunSummary[]; config?: unknown }
+  /** Another run's decimated history and config snapshot, to draw over this one. */
+  | { type: 'overlay'; runId: string; series: SeriesDigest[]; config?: unknown; lastStep?: number };
+
+/** One loss head or metric of a run's history, decimated into buckets of consecutive steps. */
+export interface SeriesDigest {
+  name: string;
+  kind: 'loss' | 'metric';
+  /** Last step of each bucket, ascending. */
+  steps: number[];
+  /** Wall-clock time (ms since the epoch) of each bucket's last step. */
+  t: number[];
+  /** Mean of each bucket (the value itself when a bucket holds one step). */
+  values: number[];
+  /** Present when some bucket holds more than one step: its step count, lowest and highest value. */
+  count?: number[];
+  min?: number[];
+  max?: number[];
+}
+
+export interface RunSummary {
+  runId: string;
+  /** The run shown in this dashboard. */
+  current: boolean;
+}
 
 /** Webview → host. */
 export type DashboardToHost =
@@ -47,18 +97,42 @@ export type DashboardToHost =
   | { type: 'train' }
   | { type: 'stop' }
   | { type: 'showLog' }
-  | { type: 'openConfig' };
+  | { type: 'openConfig' }
+  /** Continue the shown run from its latest checkpoint (`t2i train --resume <run dir>`). */
+  | { type: 'resume' }
+  /** Save the shown run's sample grid at `step` as a PNG (the host asks where). */
+  | { type: 'exportPng'; step: number }
+  /** Draw these other runs of the config over the shown one (empty: none). */
+  | { type: 'overlay'; runIds: string[] };
 
-const DASHBOARD_COMMANDS: ReadonlySet<string> = new Set<DashboardToHost['type']>([
-  'ready', 'train', 'stop', 'showLog', 'openConfig',
+const PLAIN_COMMANDS: ReadonlySet<string> = new Set<DashboardToHost['type']>([
+  'ready', 'train', 'stop', 'showLog', 'openConfig', 'resume',
 ]);
+
+/** Run ids are folder names made by the trainer (`20261122-041503`, `-2` suffixes); nothing path-like. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** More overlaid runs than this is unreadable, and bounds the host's work. */
+export const MAX_OVERLAY_RUNS = 6;
+
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID.test(value) && !value.includes('..');
+}
 
 /** Validates a message from the webview; anything unexpected is rejected. */
 export function parseDashboardMessage(msg: unknown): DashboardToHost | undefined {
   if (typeof msg !== 'object' || msg === null) return undefined;
-  const m = msg as { type?: unknown };
+  const m = msg as { type?: unknown; step?: unknown; runIds?: unknown };
   if (typeof m.type !== 'string') return undefined;
   // Rebuild the message instead of passing the webview's object through.
-  if (DASHBOARD_COMMANDS.has(m.type)) return { type: m.type } as DashboardToHost;
+  if (PLAIN_COMMANDS.has(m.type)) return { type: m.type } as DashboardToHost;
+  if (m.type === 'exportPng') {
+    const step = m.step;
+    return typeof step === 'number' && Number.isSafeInteger(step) && step >= 0 ? { type: 'exportPng', step } : undefined;
+  }
+  if (m.type === 'overlay') {
+    const ids = m.runIds;
+    if (!Array.isArray(ids) || ids.length > MAX_OVERLAY_RUNS || !ids.every(isRunId)) return undefined;
+    return { type: 'overlay', runIds: [...new Set(ids as string[])] };
+  }
   return undefined;
 }

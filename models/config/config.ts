@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendChoice } from '../../protocol/events';
 import schemaJson from '../../schemas/t2i-config.schema.json';
+import { datasetPathErrors } from './datasetPaths';
 import { applyDefaults, validateSchema, type JsonSchema, type SchemaError } from './schemaValidator';
 
 export const CONFIG_SCHEMA = schemaJson as unknown as JsonSchema;
@@ -181,6 +182,28 @@ export interface TrainConfig {
   checkpointEvery: number;
   evalEvery: number;
   evalCount: number;
+  /** Largest share of wall time evaluations during training may take (they run in slices between steps). */
+  evalShare: number;
+  /** status.json's `heartbeatAt` is rewritten at least this often while the trainer works. */
+  heartbeatSeconds: number;
+  nanGuard: NanGuardConfig;
+}
+
+/** What to do on a non-finite loss (`train.nanGuard`). */
+export interface NanGuardConfig {
+  action: 'stop' | 'rollback';
+  /** Learning rates are multiplied by this on each rollback. */
+  lrFactor: number;
+  maxRollbacks: number;
+}
+
+/** The `eval` section: feature networks of FID/KID/IS, and what is scored during training. */
+export interface EvalConfig {
+  /** Converted FID Inception-v3 (tfjs graph model folder), relative to the config; '' = none. */
+  inceptionPath: string;
+  inceptionInputRange: '-1,1' | '0,255';
+  classifierSteps: number;
+  duringTraining: ('oracle' | 'fid' | 'kid' | 'is')[];
 }
 
 export interface T2IConfig {
@@ -198,6 +221,7 @@ export interface T2IConfig {
   mirrorgan: MirrorganConfig;
   stream: StreamConfig;
   train: TrainConfig;
+  eval: EvalConfig;
   preview: { count: number; captions?: string[]; seed: number };
   backend: BackendChoice;
   threads: number;
@@ -235,7 +259,9 @@ export function parseJsonWithPosition(text: string, file: string): unknown {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);
     const where = m ? lineCol(text, Number(m[1])) : undefined;
-    throw new ConfigError(file, [{ pointer: '', message: `JSON syntax error${where ? ` at line ${where.line}, column ${where.col}` : ''}: ${msg}` }]);
+    // No position (e.g. "Unexpected end of JSON input"): the input ended too soon.
+    const offset = m ? Number(m[1]) : text.length;
+    throw new ConfigError(file, [{ pointer: '', message: `JSON syntax error${where ? ` at line ${where.line}, column ${where.col}` : ''}: ${msg}`, code: 'syntax', offset }]);
   }
 }
 
@@ -244,35 +270,35 @@ export function semanticErrors(cfg: T2IConfig): SchemaError[] {
   const errors: SchemaError[] = [];
   const sizes = METHOD_IMAGE_SIZES[cfg.method];
   if (sizes && !sizes.includes(cfg.imageSize)) {
-    errors.push({ pointer: '/imageSize', message: `/imageSize ${cfg.imageSize} is not supported by method "${cfg.method}"; use one of ${sizes.join(', ')}` });
+    errors.push({ pointer: '/imageSize', message: `/imageSize ${cfg.imageSize} is not supported by method "${cfg.method}"; use one of ${sizes.join(', ')}`, code: 'semantic', allowed: [...sizes] });
   }
   if (cfg.dataset.kind === 'shapes') {
     const seen = new Set<string>();
     cfg.dataset.holdout.forEach(([c, s], i) => {
       const key = `${c}/${s}`;
-      if (seen.has(key)) errors.push({ pointer: `/dataset/holdout/${i}`, message: `/dataset/holdout/${i} repeats [${c}, ${s}]` });
+      if (seen.has(key)) errors.push({ pointer: `/dataset/holdout/${i}`, message: `/dataset/holdout/${i} repeats [${c}, ${s}]`, code: 'semantic' });
       seen.add(key);
     });
     if (cfg.dataset.augment === 'crop' || cfg.dataset.augment === 'crop-flip') {
-      errors.push({ pointer: '/dataset/augment', message: `/dataset/augment "${cfg.dataset.augment}" cannot be used with shapes: their captions name positions, so crops and flips would contradict them` });
+      errors.push({ pointer: '/dataset/augment', message: `/dataset/augment "${cfg.dataset.augment}" cannot be used with shapes: their captions name positions, so crops and flips would contradict them`, code: 'semantic' });
     }
   } else if (cfg.dataset.holdout.length) {
-    errors.push({ pointer: '/dataset/holdout', message: `/dataset/holdout applies only to the shapes dataset, not "${cfg.dataset.kind}"` });
+    errors.push({ pointer: '/dataset/holdout', message: `/dataset/holdout applies only to the shapes dataset, not "${cfg.dataset.kind}"`, code: 'semantic' });
   }
-  if (cfg.train.batchSize > 4096) errors.push({ pointer: '/train/batchSize', message: '/train/batchSize is too large' });
+  if (cfg.train.batchSize > 4096) errors.push({ pointer: '/train/batchSize', message: '/train/batchSize is too large', code: 'semantic' });
   if (cfg.method === 'mirrorgan') {
     const first = cfg.imageSize / 2 ** (cfg.mirrorgan.stages - 1);
     if (first < 16) {
-      errors.push({ pointer: '/mirrorgan/stages', message: `/mirrorgan/stages ${cfg.mirrorgan.stages} at /imageSize ${cfg.imageSize} makes a ${first}px first stage; it must be 16 px or more (the reference: 3 stages from 64 to 256 px)` });
+      errors.push({ pointer: '/mirrorgan/stages', message: `/mirrorgan/stages ${cfg.mirrorgan.stages} at /imageSize ${cfg.imageSize} makes a ${first}px first stage; it must be 16 px or more (the reference: 3 stages from 64 to 256 px)`, code: 'semantic' });
     }
   }
   if (cfg.method === 'xmcgan') {
     const x = cfg.xmcgan;
     if (cfg.train.batchSize % x.dStepsPerG !== 0 || cfg.train.batchSize / x.dStepsPerG < 2) {
-      errors.push({ pointer: '/train/batchSize', message: `/train/batchSize ${cfg.train.batchSize} must split into /xmcgan/dStepsPerG = ${x.dStepsPerG} equal parts of at least 2 (one per D step; contrastive terms need negatives)` });
+      errors.push({ pointer: '/train/batchSize', message: `/train/batchSize ${cfg.train.batchSize} must split into /xmcgan/dStepsPerG = ${x.dStepsPerG} equal parts of at least 2 (one per D step; contrastive terms need negatives)`, code: 'semantic' });
     }
     if (x.condSize >= cfg.imageSize) {
-      errors.push({ pointer: '/xmcgan/condSize', message: `/xmcgan/condSize ${x.condSize} must be smaller than /imageSize ${cfg.imageSize}` });
+      errors.push({ pointer: '/xmcgan/condSize', message: `/xmcgan/condSize ${x.condSize} must be smaller than /imageSize ${cfg.imageSize}`, code: 'semantic' });
     }
   }
   return errors;
@@ -288,14 +314,24 @@ export function resolveConfig(raw: unknown, file = '<config>'): T2IConfig {
   return cfg;
 }
 
-export function loadConfig(file: string): T2IConfig {
+export interface LoadConfigOptions {
+  /** Also check that the dataset folders and files the config names exist (training does; viewing a run does not). */
+  checkPaths?: boolean;
+}
+
+export function loadConfig(file: string, opts: LoadConfigOptions = {}): T2IConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, [{ pointer: '', message: `cannot read config: ${(e as Error).message}` }]);
+    throw new ConfigError(file, [{ pointer: '', message: `cannot read config: ${(e as Error).message}`, code: 'io' }]);
   }
-  return resolveConfig(parseJsonWithPosition(text, file), file);
+  const cfg = resolveConfig(parseJsonWithPosition(text, file), file);
+  if (opts.checkPaths) {
+    const missing = datasetPathErrors(cfg, file);
+    if (missing.length) throw new ConfigError(file, missing);
+  }
+  return cfg;
 }
 
 /** The resolved config snapshot a run folder holds, and the config file it came from. */

@@ -4,6 +4,8 @@
 // properties, required, additionalProperties (false), items (schema or tuple),
 // minItems, maxItems, minimum, maximum, exclusiveMinimum, minLength, maxLength.
 
+import { likelyMeant } from './nearest';
+
 export interface JsonSchema {
   type?: string | string[];
   enum?: unknown[];
@@ -22,10 +24,18 @@ export interface JsonSchema {
   description?: string;
 }
 
+/** What kind of problem, so the editor knows where to underline and which quick fix to offer. */
+export type ProblemCode = 'syntax' | 'type' | 'enum' | 'range' | 'required' | 'unknown-key' | 'semantic' | 'path' | 'io';
+
 export interface SchemaError {
   /** JSON pointer of the offending value, e.g. `/train/batchSize`. */
   pointer: string;
   message: string;
+  code?: ProblemCode;
+  /** Values that would be valid here (enum members, a method's image sizes), for quick fixes. */
+  allowed?: unknown[];
+  /** Syntax errors: character offset in the file text. */
+  offset?: number;
 }
 
 export function pointerJoin(base: string, key: string | number): string {
@@ -51,27 +61,27 @@ export function validateSchema(value: unknown, schema: JsonSchema, pointer = '')
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     if (!types.some((t) => typeMatches(value, t))) {
-      errors.push({ pointer, message: `${at} must be ${types.join(' or ')}, got ${typeOf(value)} ${JSON.stringify(value)?.slice(0, 40)}` });
+      errors.push({ pointer, message: `${at} must be ${types.join(' or ')}, got ${typeOf(value)} ${JSON.stringify(value)?.slice(0, 40)}`, code: 'type' });
       return errors;
     }
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) {
-    errors.push({ pointer, message: `${at} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(value)?.slice(0, 40)}` });
+    errors.push({ pointer, message: `${at} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(value)?.slice(0, 40)}`, code: 'enum', allowed: [...schema.enum] });
     return errors;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) errors.push({ pointer, message: `${at} must be a finite number` });
-    if (schema.minimum !== undefined && value < schema.minimum) errors.push({ pointer, message: `${at} must be >= ${schema.minimum}, got ${value}` });
-    if (schema.maximum !== undefined && value > schema.maximum) errors.push({ pointer, message: `${at} must be <= ${schema.maximum}, got ${value}` });
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) errors.push({ pointer, message: `${at} must be > ${schema.exclusiveMinimum}, got ${value}` });
+    if (!Number.isFinite(value)) errors.push({ pointer, message: `${at} must be a finite number`, code: 'range' });
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push({ pointer, message: `${at} must be >= ${schema.minimum}, got ${value}`, code: 'range' });
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push({ pointer, message: `${at} must be <= ${schema.maximum}, got ${value}`, code: 'range' });
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) errors.push({ pointer, message: `${at} must be > ${schema.exclusiveMinimum}, got ${value}`, code: 'range' });
   }
   if (typeof value === 'string') {
-    if (schema.minLength !== undefined && value.length < schema.minLength) errors.push({ pointer, message: `${at} must not be empty` });
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push({ pointer, message: `${at} is longer than ${schema.maxLength} characters` });
+    if (schema.minLength !== undefined && value.length < schema.minLength) errors.push({ pointer, message: `${at} must not be empty`, code: 'range' });
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push({ pointer, message: `${at} is longer than ${schema.maxLength} characters`, code: 'range' });
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) errors.push({ pointer, message: `${at} needs at least ${schema.minItems} items, got ${value.length}` });
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push({ pointer, message: `${at} allows at most ${schema.maxItems} items, got ${value.length}` });
+    if (schema.minItems !== undefined && value.length < schema.minItems) errors.push({ pointer, message: `${at} needs at least ${schema.minItems} items, got ${value.length}`, code: 'range' });
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push({ pointer, message: `${at} allows at most ${schema.maxItems} items, got ${value.length}`, code: 'range' });
     if (Array.isArray(schema.items)) {
       schema.items.forEach((s, i) => {
         if (i < value.length) errors.push(...validateSchema(value[i], s, pointerJoin(pointer, i)));
@@ -84,17 +94,19 @@ export function validateSchema(value: unknown, schema: JsonSchema, pointer = '')
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
     for (const key of schema.required ?? []) {
-      if (!(key in obj)) errors.push({ pointer: pointerJoin(pointer, key), message: `${pointerJoin(pointer, key)} is required` });
+      if (!(key in obj)) errors.push({ pointer: pointerJoin(pointer, key), message: `${pointerJoin(pointer, key)} is required`, code: 'required' });
     }
     for (const [key, v] of Object.entries(obj)) {
       const sub = schema.properties?.[key];
       if (sub) errors.push(...validateSchema(v, sub, pointerJoin(pointer, key)));
       else if (schema.additionalProperties === false) {
         const known = Object.keys(schema.properties ?? {});
-        const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+        const near = likelyMeant(key, known);
         errors.push({
           pointer: pointerJoin(pointer, key),
           message: `${pointerJoin(pointer, key)} is not a known field${near ? ` (did you mean "${near}"?)` : `; known: ${known.join(', ')}`}`,
+          code: 'unknown-key',
+          ...(near ? { allowed: [near] } : {}),
         });
       }
     }

@@ -26,6 +26,7 @@ export type BadSampleKind =
   | 'missing image'
   | 'undecodable image'
   | 'missing caption file'
+  | 'undecodable caption file'
   | 'too few captions'
   | 'empty caption'
   | 'label mismatch'

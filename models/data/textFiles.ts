@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { tokenize } from '../text/tokenize';
 import { BadSamples, DatasetError } from './datasetErrors';
+import { decodeText } from './textDecoding';
 
 /** Statistics of a path, or undefined when it does not exist. */
 export function statOrUndefined(p: string): fs.Stats | undefined {
@@ -29,12 +30,12 @@ export function requireDir(dir: string, what: string): void {
   if (!st.isDirectory()) throw new DatasetError(dir, undefined, `${what} is not a directory`);
 }
 
-/** Reads a text file as UTF-8; a missing file is a DatasetError saying what it is. */
+/** Reads a text file (UTF-8, or UTF-16 with a BOM: textDecoding.ts); a missing or binary file is a DatasetError saying what it is. */
 export function readText(file: string, what: string): string {
   const st = statOrUndefined(file);
   if (!st) throw new DatasetError(file, undefined, `missing ${what}`);
   if (!st.isFile()) throw new DatasetError(file, undefined, `${what} is not a file`);
-  return fs.readFileSync(file, 'utf8');
+  return decodeText(fs.readFileSync(file), file, what);
 }
 
 /** Lines of a text, without line ends (a trailing newline gives no extra line). */
@@ -65,12 +66,20 @@ export function hasWords(caption: string): boolean {
  * reported to `bad`, which throws under onBadSample "error").
  */
 export function readCaptionFile(file: string, perImage: number, bad: BadSamples): string[] | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     bad.report('missing caption file', file, undefined, code === 'ENOENT' ? 'missing caption file' : `cannot read caption file: ${(e as Error).message}`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = decodeText(bytes, file, 'caption file');
+  } catch (e) {
+    const d = e as DatasetError;
+    bad.report('undecodable caption file', file, d.line, d.reason);
     return undefined;
   }
   const lines = splitLines(text);

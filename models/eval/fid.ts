@@ -41,6 +41,58 @@ export function frechetDistance(a: Gaussian, b: Gaussian): number {
   return Math.max(0, meanTerm + trace(a.cov) + trace(b.cov) - 2 * traceSqrt);
 }
 
+/**
+ * FID straight from two feature sets. With fewer samples than dimensions
+ * (2048-d Inception features, a few hundred images), the covariances have
+ * rank below d and the d×d route costs minutes; the same value comes from
+ * the samples: with Σ₁ = AAᵀ and Σ₂ = BBᵀ (A, B the centred features over
+ * √(n−1), as columns), the non-zero eigenvalues of Σ₁Σ₂ are those of
+ * (AᵀB)(AᵀB)ᵀ, so Tr((Σ₁Σ₂)^½) is the sum of the singular values of AᵀB.
+ */
+export function frechetDistanceOfFeatures(x: Float64Array[], y: Float64Array[]): number {
+  const d = x[0]?.length ?? 0;
+  if (!x.length || !y.length) throw new Error('no features');
+  if (y[0].length !== d) throw new Error(`feature sizes differ: ${d} vs ${y[0].length}`);
+  if (Math.min(x.length, y.length) > d) return frechetDistance(fitGaussian(x), fitGaussian(y));
+  if (x.length < 2 || y.length < 2) throw new Error('FID needs at least 2 samples per set');
+  const centred = (set: Float64Array[]) => {
+    const mean = new Float64Array(d);
+    for (const r of set) for (let i = 0; i < d; i++) mean[i] += r[i] / set.length;
+    const scale = 1 / Math.sqrt(set.length - 1);
+    return { mean, rows: set.map((r) => r.map((v, i) => (v - mean[i]) * scale)) };
+  };
+  const a = centred(x);
+  const b = centred(y);
+  let meanTerm = 0;
+  for (let i = 0; i < d; i++) meanTerm += (a.mean[i] - b.mean[i]) ** 2;
+  const dot = (u: Float64Array, v: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += u[i] * v[i];
+    return s;
+  };
+  const traceA = a.rows.reduce((t, r) => t + dot(r, r), 0);
+  const traceB = b.rows.reduce((t, r) => t + dot(r, r), 0);
+  // Gram matrix (AᵀB)(AᵀB)ᵀ on the smaller side.
+  const [p, q] = a.rows.length <= b.rows.length ? [a.rows, b.rows] : [b.rows, a.rows];
+  const m = p.map((u) => Float64Array.from(q, (v) => dot(u, v)));
+  const n = p.length;
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      const mi = m[i];
+      const mj = m[j];
+      for (let k = 0; k < mi.length; k++) s += mi[k] * mj[k];
+      gram[i * n + j] = s;
+      gram[j * n + i] = s;
+    }
+  }
+  const { values } = symmetricEigen({ n, data: gram });
+  let traceSqrt = 0;
+  for (const v of values) traceSqrt += Math.sqrt(Math.max(0, v));
+  return Math.max(0, meanTerm + traceA + traceB - 2 * traceSqrt);
+}
+
 /** Unbiased MMD² with k(x, y) = (x·y/d + 1)³, averaged over `subsets` random subsets of size `subsetSize`. */
 export function kernelInceptionDistance(x: Float64Array[], y: Float64Array[], opts: { subsets?: number; subsetSize?: number; random?: () => number } = {}): number {
   const d = x[0].length;

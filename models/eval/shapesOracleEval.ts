@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { T2IDataset } from '../data/dataset';
 import { Rng } from '../data/rng';
-import { scoreOracle, type OracleItem, type OracleScore } from '../data/shapesOracle';
+import { scoreOracle, type OracleScore } from '../data/shapesOracle';
 import type { Vocabulary } from '../text/vocabulary';
 import type { T2IMethod } from '../train/method';
 import { toRgbBytes } from '../train/sampleGrid';
@@ -16,6 +16,39 @@ export interface OracleEvaluation {
   heldOut?: OracleScore;
 }
 
+/** The test captions the oracle scores: evenly spaced items (every class represented), held-out pairs flagged. */
+export function oracleCaptions(ds: T2IDataset, count: number, rng: Rng): { picks: number[]; captions: string[]; heldOut: boolean[] } {
+  if (ds.kind !== 'shapes') throw new Error(`the shapes oracle needs the shapes dataset, not "${ds.kind}"`);
+  const split = ds.test.length ? ds.test : ds.train;
+  const holdout = new Set(((ds as { holdout?: readonly [string, string][] }).holdout ?? []).map(([c, s]) => `${c}/${s}`));
+  const n = Math.min(count, split.length);
+  const picks = Array.from({ length: n }, (_, k) => Math.floor((k * split.length) / n));
+  const captions = picks.map((i) => rng.choice(split.captions(i)));
+  const heldOut = picks.map((i) => {
+    const a = split.attributes?.(i);
+    return a ? holdout.has(`${a.color}/${a.shape}`) : false;
+  });
+  return { picks, captions, heldOut };
+}
+
+/** RGB bytes of images generated for captions, with noise drawn from `rng`. */
+export function generateForCaptions(method: T2IMethod, vocab: Vocabulary, maxWords: number, captions: string[], rng: Rng): Uint8Array[] {
+  const ids = new Int32Array(captions.length * maxWords);
+  captions.forEach((c, k) => ids.set(vocab.encode(c, maxWords).ids, k * maxWords));
+  const noise = Float32Array.from({ length: captions.length * method.noiseDim }, () => rng.normal());
+  const images = tf.tidy(() => method.generate(tf.tensor2d(ids, [captions.length, maxWords], 'int32'), tf.tensor2d(noise, [captions.length, method.noiseDim])));
+  const out = toRgbBytes(images);
+  images.dispose();
+  return out;
+}
+
+/** Oracle scores of generated images, over all of them and over the held-out pairs only. */
+export function scoreOracleItems(images: Uint8Array[], S: number, captions: string[], heldOut: boolean[]): OracleEvaluation {
+  const items = images.map((image, k) => ({ image, S, caption: captions[k], heldOut: heldOut[k] }));
+  const held = items.filter((i) => i.heldOut);
+  return { all: scoreOracle(items), heldOut: held.length ? scoreOracle(held) : undefined };
+}
+
 export function evaluateShapesOracle(
   method: T2IMethod,
   ds: T2IDataset,
@@ -23,31 +56,11 @@ export function evaluateShapesOracle(
   maxWords: number,
   opts: { count?: number; seed?: number } = {},
 ): OracleEvaluation {
-  if (ds.kind !== 'shapes') throw new Error(`the shapes oracle needs the shapes dataset, not "${ds.kind}"`);
-  const split = ds.test.length ? ds.test : ds.train;
-  const holdout = new Set(((ds as { holdout?: readonly [string, string][] }).holdout ?? []).map(([c, s]) => `${c}/${s}`));
   const rng = new Rng(opts.seed ?? 11);
-  const n = Math.min(opts.count ?? 240, split.length);
-  // Evenly spaced items, so every class of the split is represented.
-  const picks = Array.from({ length: n }, (_, k) => Math.floor((k * split.length) / n));
-  const captions = picks.map((i) => rng.choice(split.captions(i)));
-  const heldOutFlags = picks.map((i) => {
-    const a = split.attributes?.(i);
-    return a ? holdout.has(`${a.color}/${a.shape}`) : false;
-  });
-  const S = ds.size;
-  const items: (OracleItem & { heldOut: boolean })[] = [];
-  for (let start = 0; start < n; start += 32) {
-    const chunk = captions.slice(start, start + 32);
-    const ids = new Int32Array(chunk.length * maxWords);
-    chunk.forEach((c, k) => ids.set(vocab.encode(c, maxWords).ids, k * maxWords));
-    const noise = Float32Array.from({ length: chunk.length * method.noiseDim }, () => rng.normal());
-    const images = tf.tidy(() => method.generate(tf.tensor2d(ids, [chunk.length, maxWords], 'int32'), tf.tensor2d(noise, [chunk.length, method.noiseDim])));
-    toRgbBytes(images).forEach((image, k) => items.push({ image, S, caption: chunk[k], heldOut: heldOutFlags[start + k] }));
-    images.dispose();
-  }
-  const held = items.filter((i) => i.heldOut);
-  return { all: scoreOracle(items), heldOut: held.length ? scoreOracle(held) : undefined };
+  const { captions, heldOut } = oracleCaptions(ds, opts.count ?? 240, rng);
+  const images: Uint8Array[] = [];
+  for (let start = 0; start < captions.length; start += 32) images.push(...generateForCaptions(method, vocab, maxWords, captions.slice(start, start + 32), rng));
+  return scoreOracleItems(images, ds.size, captions, heldOut);
 }
 
 /** Flattens an evaluation into metric series: oracle_color, …, heldout_color, …. */

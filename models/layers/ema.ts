@@ -13,11 +13,22 @@ export class Ema {
     for (const [n, v] of vars) this.shadow.set(n, tf.variable(v.clone(), false));
   }
 
-  update(): void {
+  /**
+   * The decay after `updates` updates: min(decay, (1 + n) / (10 + n)), the warm-up of
+   * TensorFlow's ExponentialMovingAverage(num_updates). Without it a short run's
+   * average still holds a large share of the random initial weights (0.995^300 ≈ 22%).
+   */
+  decayAfter(updates?: number): number {
+    return updates === undefined ? this.decay : Math.min(this.decay, (1 + updates) / (10 + updates));
+  }
+
+  /** One averaging step; `updates` (steps taken so far, e.g. G's optimiser step) turns on the warm-up. */
+  update(updates?: number): void {
+    const d = this.decayAfter(updates);
     tf.tidy(() => {
       for (const [n, v] of this.vars) {
         const s = this.shadow.get(n)!;
-        s.assign(tf.add(tf.mul(s, this.decay), tf.mul(v, 1 - this.decay)));
+        s.assign(tf.add(tf.mul(s, d), tf.mul(v, 1 - d)));
       }
     });
   }

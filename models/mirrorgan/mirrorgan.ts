@@ -157,7 +157,7 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
         losses[k] = t.dataSync()[0];
         t.dispose();
       }
-      this.ema.update();
+      this.ema.update(this.optG.step);
     } finally {
       tf.dispose([text.words, text.sentence, text.mask, z, eps, ...reals]);
       if (ids !== batch.ids) ids.dispose();

@@ -46,14 +46,29 @@ export function readStatus(runDir: string): RunStatus | undefined {
  * so a line being written (or torn by a crash) is never half-parsed.
  */
 export class EventTail {
-  private offset = 0;
+  private offset: number;
   private pending = '';
   /** Complete lines that did not parse as events (corrupt or from a newer version). */
   skipped = 0;
+  /** Complete lines read so far (blank ones included). */
+  lines = 0;
 
-  constructor(readonly file: string) {}
+  /** `offset`: where to start, at a line start (e.g. where an earlier scan of the file ended). */
+  constructor(readonly file: string, offset = 0) {
+    this.offset = offset;
+  }
 
-  read(): RunEvent[] {
+  /** Bytes read so far (a trailing partial line included). */
+  get bytesRead(): number {
+    return this.offset;
+  }
+
+  /**
+   * The complete lines appended since the last call. `maxBytes` bounds how much
+   * one call reads, so a huge file can be scanned in slices between which the
+   * caller yields (the extension host must stay responsive).
+   */
+  read(maxBytes = Infinity): RunEvent[] {
     let fd: number;
     try {
       fd = fs.openSync(this.file, 'r');
@@ -68,12 +83,14 @@ export class EventTail {
         this.offset = 0;
         this.pending = '';
       }
-      const buf = Buffer.alloc(1 << 20);
-      for (;;) {
-        const n = fs.readSync(fd, buf, 0, buf.length, this.offset);
+      const buf = Buffer.alloc(Math.min(1 << 20, Math.max(1, maxBytes)));
+      let budget = maxBytes;
+      while (budget > 0) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, budget), this.offset);
         if (n <= 0) break;
         chunks.push(Buffer.from(buf.subarray(0, n)));
         this.offset += n;
+        budget -= n;
       }
     } finally {
       fs.closeSync(fd);
@@ -82,6 +99,7 @@ export class EventTail {
     const text = this.pending + Buffer.concat(chunks).toString('utf8');
     const lines = text.split('\n');
     this.pending = lines.pop() ?? '';
+    this.lines += lines.length;
     const events: RunEvent[] = [];
     for (const line of lines) {
       if (!line.trim()) continue;
@@ -100,4 +118,40 @@ export class EventTail {
 
 export function readAllEvents(runDir: string): RunEvent[] {
   return new EventTail(path.join(runDir, RUN_FILES.events)).read();
+}
+
+/**
+ * The events of the last `bytes` bytes of events.jsonl (the first, possibly cut
+ * line is dropped), its first event (the run's `run_started`), and the file size
+ * they were read at. For a quick first view of a long log, before a full scan.
+ */
+export function readEventsTail(file: string, bytes: number): { first?: RunEvent; events: RunEvent[]; size: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return { events: [], size: 0 };
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const headLen = Math.min(size, 64 * 1024);
+    const head = Buffer.alloc(headLen);
+    fs.readSync(fd, head, 0, headLen, 0);
+    const firstLine = head.toString('utf8').split('\n', 1)[0];
+    const first = head.includes(0x0a) ? parseEventLine(firstLine) : undefined;
+    const from = Math.max(0, size - bytes);
+    const tail = Buffer.alloc(size - from);
+    fs.readSync(fd, tail, 0, tail.length, from);
+    const lines = tail.toString('utf8').split('\n');
+    lines.pop(); // a line still being written
+    if (from > 0) lines.shift(); // cut by the window
+    const events: RunEvent[] = [];
+    for (const line of lines) {
+      const e = parseEventLine(line);
+      if (e) events.push(e);
+    }
+    return { first, events, size };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -17,14 +17,43 @@ export function freshRunDir(configPath: string): string {
   return dir;
 }
 
+/** Length of the file's last line when it has no newline (0 for a missing, empty or newline-ended file). */
+function unterminatedTailBytes(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+    fs.readSync(fd, chunk, 0, chunk.length, size - chunk.length);
+    if (!chunk.length || chunk[chunk.length - 1] === 0x0a) return 0;
+    const nl = chunk.lastIndexOf(0x0a);
+    return nl >= 0 ? chunk.length - nl - 1 : chunk.length; // a torn line longer than 64 KiB counts as 64 KiB
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class RunWriter {
   private readonly eventsFd: number;
   private closed = false;
+  /**
+   * Bytes of an unterminated last line found in an existing events.jsonl (a
+   * trainer killed mid-write); 0 when none. The line is ended with a newline so
+   * that new events start on their own line and readers skip the torn one.
+   */
+  readonly tornTailBytes: number;
 
   constructor(readonly dir: string) {
     fs.mkdirSync(path.join(dir, RUN_FILES.samplesDir), { recursive: true });
     fs.mkdirSync(path.join(dir, RUN_FILES.checkpointsDir), { recursive: true });
-    this.eventsFd = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
+    const eventsFile = path.join(dir, RUN_FILES.events);
+    this.tornTailBytes = unterminatedTailBytes(eventsFile);
+    this.eventsFd = fs.openSync(eventsFile, 'a');
+    if (this.tornTailBytes > 0) fs.writeSync(this.eventsFd, '\n');
   }
 
   /** Appends one event as one line; a single write() keeps lines whole for readers. */

@@ -96,6 +96,10 @@ export class GeneratorServer {
       this.send({ id: typeof id === 'number' ? id : -1, type: 'error', message: 'malformed request' });
       return;
     }
+    if (req.type === 'stats') {
+      this.send({ id: req.id, type: 'stats', ...this.stats, queued: this.queue.length });
+      return;
+    }
     if (req.type === 'cancel') {
       const i = this.queue.findIndex((q) => q.id === req.id);
       if (i >= 0) {

@@ -34,6 +34,8 @@ export class Adam {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
   step = 0;
+  /** Multiplies `lr`; the NaN guard lowers it on each rollback, and checkpoints keep it. */
+  lrScale = 1;
 
   constructor(readonly name: string, readonly vars: [string, tf.Variable][], readonly opts: AdamOptions) {
     for (const [n, w] of vars) {
@@ -71,7 +73,7 @@ export class Adam {
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const denom = tf.add(tf.div(tf.sqrt(v), bc2), eps);
-        w.assign(tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1)));
+        w.assign(tf.sub(w, tf.mul(tf.div(m, denom), (lr * this.lrScale) / bc1)));
       }
     });
   }

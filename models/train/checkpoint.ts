@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../run/atomicWrite';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
 import type { Adam } from './adam';
+import { checkpointWritePause } from './faultInjection';
 import type { Checkpointable } from './method';
 
 export interface CheckpointMeta {
@@ -22,8 +23,12 @@ export function saveCheckpoint(file: string, method: Checkpointable, meta: Omit<
     name,
     { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data: t.dataSync() as Float32Array | Int32Array },
   ]);
+  // A NaN/Inf state must never become the latest checkpoint: resume and rollback would load it.
+  for (const [name, t] of tensors) {
+    if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new Error(`${file}: not written, tensor "${name}" holds NaN or Inf`);
+  }
   const full: CheckpointMeta = { format: 't2i-lab-checkpoint', version: 1, method: method.name, counters: method.counters(), ...meta };
-  writeFileAtomic(file, encodeSafetensors(tensors, { t2i: JSON.stringify(full) }));
+  writeFileAtomic(file, encodeSafetensors(tensors, { t2i: JSON.stringify(full) }), checkpointWritePause(meta.step));
 }
 
 /** Reads a checkpoint's metadata and tensors; errors name the file. */
@@ -40,7 +45,10 @@ export function readCheckpoint(file: string): { meta: CheckpointMeta; tensors: M
   } catch {
     throw new Error(`${file}: not a T2I Lab checkpoint (no "t2i" metadata)`);
   }
-  if (meta.format !== 't2i-lab-checkpoint') throw new Error(`${file}: not a T2I Lab checkpoint`);
+  if (typeof meta !== 'object' || meta === null || meta.format !== 't2i-lab-checkpoint') throw new Error(`${file}: not a T2I Lab checkpoint`);
+  if (typeof meta.method !== 'string' || !Number.isSafeInteger(meta.step) || meta.step < 0 || typeof meta.counters !== 'object' || meta.counters === null) {
+    throw new Error(`${file}: malformed checkpoint metadata (method, step or counters)`);
+  }
   return { meta, tensors: parsed.tensors };
 }
 
@@ -55,6 +63,7 @@ export function restoreVariables(vars: [string, tf.Tensor][], get: (name: string
     if (t.shape.join('x') !== v.shape.join('x')) {
       throw new Error(`checkpoint tensor "${name}" has shape [${t.shape}], the model needs [${v.shape}]`);
     }
+    if (t.dtype !== v.dtype) throw new Error(`checkpoint tensor "${name}" is ${t.dtype}, the model needs ${v.dtype}`);
     return t;
   });
   vars.forEach(([, v], i) => (v as tf.Variable).assign(found[i]));
@@ -101,10 +110,26 @@ export abstract class CheckpointedModel implements Omit<Checkpointable, 'name'> 
   }
 
   counters(): Record<string, number> {
-    return Object.fromEntries(this.optimizers().map((o) => [`${o.name}_step`, o.step]));
+    return Object.fromEntries(this.optimizers().flatMap((o) => [
+      [`${o.name}_step`, o.step],
+      // Only after a NaN-guard rollback, so other checkpoints stay as before.
+      ...(o.lrScale !== 1 ? [[`${o.name}_lrScale`, o.lrScale]] : []),
+    ]));
   }
 
   loadCounters(c: Record<string, number>): void {
-    for (const o of this.optimizers()) o.step = c[`${o.name}_step`] ?? 0;
+    for (const o of this.optimizers()) {
+      o.step = c[`${o.name}_step`] ?? 0;
+      o.lrScale = c[`${o.name}_lrScale`] ?? 1;
+    }
+  }
+
+  /** The factor every optimiser's learning rate is multiplied by (1 until a NaN-guard rollback). */
+  get learningRateScale(): number {
+    return this.optimizers()[0]?.lrScale ?? 1;
+  }
+
+  set learningRateScale(scale: number) {
+    for (const o of this.optimizers()) o.lrScale = scale;
   }
 }

@@ -47,5 +47,7 @@ export interface T2IMethod extends Checkpointable {
    * Undefined when the captioner is not loaded (e.g. sampling).
    */
   redescribe?(ids: tf.Tensor2D, noise: tf.Tensor2D): number[][] | undefined;
+  /** Multiplies every learning rate (the NaN guard lowers it on rollback); checkpointed with the counters. */
+  learningRateScale?: number;
   dispose(): void;
 }

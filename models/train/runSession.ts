@@ -1,7 +1,8 @@
 // What every training job shares, GAN or encoder pretraining: the run folder,
 // the backend, the step loop with its stop conditions (steps, time limit, a
-// stop request, a non-finite loss), status updates, checkpoints, and the
-// `done`/`error` bookkeeping. Jobs supply only their model and schedule.
+// stop request), the NaN guard (stop, or roll back to the last checkpoint),
+// status updates with a heartbeat, checkpoints, and the `done`/`error`
+// bookkeeping. Jobs supply only their model and schedule.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,9 +11,11 @@ import { EVENTS_VERSION } from '../../protocol/events';
 import { initBackend } from '../backend/select';
 import type { T2IConfig } from '../config/config';
 import { checkpointPath, RUN_FILES } from '../run/layout';
-import { latestCheckpointFile } from '../run/runReader';
+import { latestCheckpointFile, readStatus } from '../run/runReader';
 import { freshRunDir, RunWriter } from '../run/runWriter';
+import { removeStaleTempFiles } from '../run/staleTempFiles';
 import { readCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import { lossPoisoner } from './faultInjection';
 import type { Checkpointable } from './method';
 
 export interface TrainOptions {
@@ -48,6 +51,8 @@ export interface SessionContext {
   warn(message: string): void;
   /** Saves `model` at `step` atomically with the job's resume state, appends the event, updates status. */
   checkpoint(step: number, model: Checkpointable, resume: Record<string, unknown>): string;
+  /** Rewrites status.json's heartbeat if it is due; long work inside a step (evaluation) calls it. */
+  heartbeat(): void;
 }
 
 export interface TrainingJob {
@@ -63,6 +68,8 @@ export interface TrainingJob {
   afterStep(n: number): void;
   /** At the end (any reason but failure): what the schedule has not yet written for step n. */
   finish(n: number): void;
+  /** The factor on every learning rate; the NaN guard's rollback lowers it. Undefined: rollback unsupported. */
+  learningRateScale?: number;
   dispose(): void;
 }
 
@@ -75,6 +82,16 @@ export interface SessionSchedule {
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** True when a process with this id exists (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export async function runSession(
   opts: TrainOptions,
@@ -90,20 +107,42 @@ export async function runSession(
   let resumeFrom: { file: string; meta: CheckpointMeta } | undefined;
   if (opts.resume) {
     if (!fs.existsSync(path.join(runDir, RUN_FILES.events))) throw new Error(`${runDir} is not a run folder (no ${RUN_FILES.events})`);
+    const prior = readStatus(runDir);
+    if (prior?.state === 'running' && prior.pid !== process.pid && processAlive(prior.pid)) {
+      throw new Error(`${runDir} is still being trained by process ${prior.pid}; stop it before resuming`);
+    }
     const file = latestCheckpointFile(runDir);
     if (!file) throw new Error(`${runDir} has no checkpoint to resume from`);
-    resumeFrom = { file, meta: readCheckpoint(file).meta };
+    try {
+      resumeFrom = { file, meta: readCheckpoint(file).meta }; // nothing is written yet
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; nothing was changed (to resume from an earlier checkpoint, move this one out of ${RUN_FILES.checkpointsDir}/)`);
+    }
   } else if (fs.existsSync(path.join(runDir, RUN_FILES.events))) {
     throw new Error(`${runDir} already holds a run; choose another --run-dir, or --resume it`);
   }
 
+  const removedTemp = resumeFrom ? removeStaleTempFiles(runDir) : [];
   const run = new RunWriter(runDir);
   const runId = path.basename(runDir);
   const { totalSteps } = schedule;
-  let step = 0;
+  let step = resumeFrom?.meta.step ?? 0;
   let lastCheckpoint: string | undefined;
-  const status = (state: RunStatus['state'], extra: Partial<RunStatus> = {}) =>
-    run.status({ state, runId, pid: process.pid, step, totalSteps, updated: Date.now(), lastCheckpoint, ...extra });
+  const heartbeatSeconds = cfg.train.heartbeatSeconds;
+  // Twice per promised interval (at most every 2 s), so a late write is still on time.
+  const beatMs = Math.min(2000, heartbeatSeconds * 500);
+  let lastBeat = 0;
+  let stepMsTotal = 0;
+  let timedSteps = 0;
+  const status = (state: RunStatus['state'], extra: Partial<RunStatus> = {}) => {
+    const now = Date.now();
+    lastBeat = now;
+    const meanStepMs = timedSteps ? Math.round(stepMsTotal / timedSteps) : undefined;
+    run.status({ state, runId, pid: process.pid, step, totalSteps, updated: now, lastCheckpoint, heartbeatAt: new Date(now).toISOString(), heartbeatSeconds, meanStepMs, ...extra });
+  };
+  const heartbeat = () => {
+    if (Date.now() - lastBeat >= beatMs) status('running');
+  };
   const info = (message: string) => {
     log(message);
     run.event({ type: 'log', level: 'info', message });
@@ -115,10 +154,13 @@ export async function runSession(
   let job: TrainingJob | undefined;
   try {
     log(`run folder: ${runDir}`);
+    status('running'); // the first heartbeat, before the backend and dataset load
+    if (run.tornTailBytes) warn(`${RUN_FILES.events} ended in a torn line (${run.tornTailBytes} bytes, from a killed trainer); readers skip it`);
+    if (removedTemp.length) warn(`removed unfinished temp files of a killed trainer: ${removedTemp.join(', ')}`);
     if (!resumeFrom) run.file(RUN_FILES.config, JSON.stringify({ source: configPath, ...cfg }, null, 2) + '\n');
     const backend = await initBackend({ choice: cfg.backend, threads: cfg.threads || undefined, log: info });
     const ctx: SessionContext = {
-      cfg, configPath, run, backend, info, warn,
+      cfg, configPath, run, backend, info, warn, heartbeat,
       checkpoint(at, model, resume) {
         const rel = checkpointPath(at);
         saveCheckpoint(run.resolve(rel), model, { step: at, resume });
@@ -129,25 +171,48 @@ export async function runSession(
       },
     };
     job = prepare(ctx);
+    const started = (resumedFrom?: { checkpoint: string; reason: 'resume' | 'rollback' }) => run.event({
+      type: 'run_started', version: EVENTS_VERSION, runId, method: job!.method, configPath, backend, pid: process.pid,
+      startStep: step, totalSteps, imageSize: cfg.imageSize, lossNames: job!.lossNames,
+      ...(resumedFrom ? { resumedFrom: { step, ...resumedFrom } } : {}),
+    });
     if (resumeFrom) {
       if (!job.restore) throw new Error(`resuming a "${job.method}" run is not supported yet`);
       job.restore(resumeFrom.file, resumeFrom.meta);
       step = resumeFrom.meta.step;
       lastCheckpoint = path.relative(runDir, resumeFrom.file).split(path.sep).join('/');
       info(`resumed from ${lastCheckpoint} (step ${step})`);
-    }
-    run.event({
-      type: 'run_started', version: EVENTS_VERSION, runId, method: job.method, configPath, backend, pid: process.pid,
-      startStep: step, totalSteps, imageSize: cfg.imageSize, lossNames: job.lossNames,
-    });
+      started({ checkpoint: lastCheckpoint, reason: 'resume' });
+    } else started();
     status('running');
     if (!resumeFrom) job.begin?.();
+
+    const guard = cfg.train.nanGuard;
+    let rollbacks = 0;
+    const poison = lossPoisoner();
+    /** Reloads the last checkpoint with lower learning rates; false when the guard says stop. */
+    const rollBack = (what: string): boolean => {
+      const scale = job!.learningRateScale;
+      if (guard.action !== 'rollback' || !lastCheckpoint || !job!.restore || scale === undefined || rollbacks >= guard.maxRollbacks) return false;
+      rollbacks++;
+      const file = run.resolve(lastCheckpoint);
+      const meta = readCheckpoint(file).meta;
+      job!.restore(file, meta);
+      job!.learningRateScale = scale * guard.lrFactor;
+      step = meta.step;
+      run.event({
+        type: 'log', level: 'error',
+        message: `${what}; rolled back to ${lastCheckpoint} (step ${step}) with learning rates ×${job!.learningRateScale} of the config's (rollback ${rollbacks} of ${guard.maxRollbacks})`,
+      });
+      log(`warning: ${what}; rolled back to ${lastCheckpoint}`);
+      started({ checkpoint: lastCheckpoint, reason: 'rollback' });
+      status('running');
+      return true;
+    };
 
     const deadline = schedule.maxMinutes > 0 ? Date.now() + schedule.maxMinutes * 60_000 : Infinity;
     const logEvery = schedule.logEvery ?? 1;
     let reason: DoneReason = 'completed';
-    let stepMsTotal = 0;
-    let lastStatus = Date.now();
     while (step < totalSteps) {
       if (opts.shouldStop?.()) {
         reason = 'stopped';
@@ -158,22 +223,29 @@ export async function runSession(
         break;
       }
       const ts = performance.now();
-      const losses = job.step();
+      const losses = poison(step + 1, job.step());
       const stepMs = performance.now() - ts;
       step++;
       stepMsTotal += stepMs;
+      timedSteps++;
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
-      if (bad) throw new Error(`loss ${bad[0]} became ${bad[1]} at step ${step}; the last checkpoint is ${lastCheckpoint ?? 'none'}`);
+      if (bad) {
+        // Before afterStep: no checkpoint or sample is ever written from this state.
+        const what = `loss ${bad[0]} became ${bad[1]} at step ${step}`;
+        if (rollBack(what)) continue;
+        const why = guard.action !== 'rollback' ? ''
+          : !lastCheckpoint ? ' before the first checkpoint (nothing to roll back to)'
+          : job.learningRateScale === undefined || !job.restore ? ` (a "${job.method}" run cannot roll back)`
+          : ` after ${rollbacks} rollbacks`;
+        throw new Error(`${what}${why}; the last good checkpoint is ${lastCheckpoint ?? 'none'}`);
+      }
       if (step % logEvery === 0 || step === 1) run.event({ type: 'step', step, losses, stepMs: Math.round(stepMs * 10) / 10 });
       job.afterStep(step);
-      if (Date.now() - lastStatus > 2000) {
-        status('running');
-        lastStatus = Date.now();
-      }
+      heartbeat();
       await nextTurn(); // let stop requests (IPC, signals) arrive
     }
     job.finish(step);
-    const meanStepMs = step ? stepMsTotal / step : 0;
+    const meanStepMs = timedSteps ? stepMsTotal / timedSteps : 0;
     info(`finished at step ${step} (${reason}); mean step ${meanStepMs.toFixed(1)} ms; tensors alive ${tf.memory().numTensors}`);
     run.event({ type: 'done', step, reason });
     status(reason === 'completed' ? 'completed' : 'stopped');

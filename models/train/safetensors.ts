@@ -47,13 +47,14 @@ export function decodeSafetensors(buf: Uint8Array): SafeTensorsFile {
   if (buf.length < 8) throw new Error('not a safetensors file: shorter than its 8-byte header length');
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = Number(view.readBigUInt64LE(0));
-  if (n <= 0 || 8 + n > buf.length) throw new Error(`not a safetensors file or truncated: header length ${n}, file ${buf.length} bytes`);
+  if (!(n > 0) || 8 + n > buf.length) throw new Error(`not a safetensors file or truncated: header length ${n}, file ${buf.length} bytes`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(view.subarray(8, 8 + n).toString('utf8'));
   } catch (e) {
     throw new Error(`corrupt safetensors header: ${(e as Error).message}`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error('corrupt safetensors header: not a JSON object');
   const dataStart = 8 + n;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, SafeTensor>();
@@ -61,10 +62,13 @@ export function decodeSafetensors(buf: Uint8Array): SafeTensorsFile {
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       metadata = (entry ?? {}) as Record<string, string>;
+      if (typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string')) throw new Error('corrupt safetensors header: __metadata__ must map names to strings');
       continue;
     }
-    const e = entry as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if ((e.dtype !== 'F32' && e.dtype !== 'I32') || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
+    const e = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    const isIndex = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+    if ((e.dtype !== 'F32' && e.dtype !== 'I32') || !Array.isArray(e.shape) || !e.shape.every(isIndex)
+      || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isIndex)) {
       throw new Error(`tensor "${name}": unsupported or malformed entry ${JSON.stringify(entry).slice(0, 80)}`);
     }
     const [begin, end] = e.data_offsets;

@@ -6,7 +6,9 @@ import { encodePng } from '../data/png';
 /** Images [N,S,S,3] in [-1,1] → N RGB byte arrays. */
 export function toRgbBytes(images: tf.Tensor4D): Uint8Array[] {
   const [n, s] = images.shape;
-  const data = tf.tidy(() => tf.clipByValue(tf.round(tf.mul(tf.add(images, 1), 127.5)), 0, 255)).dataSync();
+  const bytes = tf.tidy(() => tf.clipByValue(tf.round(tf.mul(tf.add(images, 1), 127.5)), 0, 255));
+  const data = bytes.dataSync();
+  bytes.dispose(); // tidy keeps what it returns: one tensor leaked per grid before this
   const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) out.push(Uint8Array.from(data.subarray(i * s * s * 3, (i + 1) * s * s * 3)));
   return out;

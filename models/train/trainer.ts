@@ -11,7 +11,10 @@ import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
 import { RUN_FILES, attentionPath, sampleMetaPath, samplePath } from '../run/layout';
 import { Vocabulary } from '../text/vocabulary';
-import { evaluateShapesOracle, oracleMetrics } from '../eval/shapesOracleEval';
+import { classifierFeatureNet, type FeatureNet } from '../eval/featureNets';
+import { loadOrTrainClassifier } from '../eval/classifierCache';
+import { SlicedEvaluator } from '../eval/slicedEvaluator';
+import { trainingEvaluations } from '../eval/trainingEval';
 import { buildAttentionExport } from './attentionExport';
 import { Batcher, disposeBatch, type BatcherState } from './batcher';
 import { loadCheckpoint } from './checkpoint';
@@ -27,7 +30,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // A resumed run keeps its own config snapshot, whatever the config file says now.
   const snapshot = opts.resume ? loadRunSnapshot(path.resolve(opts.resume)) : undefined;
   const configPath = snapshot?.source ?? path.resolve(opts.configPath);
-  const cfg = snapshot?.cfg ?? loadConfig(configPath); // throws ConfigError before anything is written
+  const cfg = snapshot?.cfg ?? loadConfig(configPath, { checkPaths: true }); // throws ConfigError before anything is written
   // A DAMSM config trains the encoders: same run folder, same dashboard.
   if (cfg.method === 'damsm') return pretrainDamsm(opts);
   if (opts.steps !== undefined) cfg.train.steps = opts.steps;
@@ -67,6 +70,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const layout = gridLayout(preview.captions.length, cfg.imageSize);
     let sampledAt = -1;
     let checkpointedAt = -1;
+
+    // Evaluations every evalEvery steps, in slices between steps within evalShare of the wall time.
+    const evaluator = t.evalEvery > 0 ? makeEvaluator() : undefined;
+    function makeEvaluator() {
+      let classifier: FeatureNet | undefined;
+      if (cfg.eval.duringTraining.some((m) => m !== 'oracle')) {
+        try {
+          classifier = classifierFeatureNet(loadOrTrainClassifier(cfg, configPath, ds, { training: { steps: cfg.eval.classifierSteps }, mustExist: true }));
+        } catch (e) {
+          ctx.info(`evaluations during training: no fid_cls/kid_cls/is_cls (${(e as Error).message})`);
+        }
+      }
+      if (ds.kind !== 'shapes' && !classifier) return undefined;
+      const evaluation = trainingEvaluations({ cfg, ds, method, vocab, classifier });
+      const evaluator = new SlicedEvaluator({
+        share: t.evalShare,
+        onResult(step, metrics) {
+          run.event({ type: 'metrics', step, metrics });
+          ctx.info(`evaluation of step ${step}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+        },
+        onSkipped: (step) => ctx.warn(`evaluation of step ${step} skipped: the previous one is still running within train.evalShare ${t.evalShare}`),
+      });
+      const dispose = () => {
+        evaluator.dispose();
+        classifier?.dispose?.();
+      };
+      return { evaluation, evaluator, dispose };
+    }
 
     const writeSamples = (step: number) => {
       const images = method.generate(preview.ids, preview.noise);
@@ -115,21 +146,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           disposeBatch(batch);
         }
       },
+      get learningRateScale() {
+        return method.learningRateScale;
+      },
+      set learningRateScale(scale) {
+        if (scale !== undefined) method.learningRateScale = scale;
+      },
       afterStep(step) {
-        if (t.evalEvery > 0 && step % t.evalEvery === 0 && ds.kind === 'shapes') {
-          const metrics = oracleMetrics(evaluateShapesOracle(method, ds, vocab, cfg.text.maxWords, { count: t.evalCount }));
-          run.event({ type: 'metrics', step, metrics });
-          ctx.info(`step ${step}: oracle ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
-        }
+        if (evaluator && step % t.evalEvery === 0) evaluator.evaluator.enqueue(evaluator.evaluation(step));
+        evaluator?.evaluator.tick();
+        ctx.heartbeat();
         if (step % t.sampleEvery === 0) writeSamples(step);
         if (step % t.checkpointEvery === 0) writeCheckpoint(step);
       },
       finish(step) {
+        evaluator?.evaluator.drain(); // the last evaluations, before the final checkpoint
         if (sampledAt !== step) writeSamples(step);
         if (checkpointedAt !== step) writeCheckpoint(step);
       },
       dispose() {
         tf.dispose([preview.ids, preview.noise]);
+        evaluator?.dispose();
         method.dispose();
         ds.close?.();
       },

@@ -214,7 +214,7 @@ export class XmcGan extends CheckpointedModel implements T2IMethod {
       tf.dispose(fake);
       this.applyGrads(this.optG, gRes.grads);
       this.applyGrads(this.optD, dRes.grads);
-      this.ema.update();
+      this.ema.update(this.optG.step);
     });
     return XmcGan.read(out);
   }

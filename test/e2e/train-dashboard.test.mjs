@@ -164,6 +164,26 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     log('reopened dashboard shows the history:', await reopened.getAttribute('#loss-chart-wrap', 'data-points'), 'points');
     await shot(page, '04-dashboard-reopened');
 
+    // ---- Resume: the same run folder continues from its last checkpoint (t2i train --resume) ----
+    await reopened.waitForSelector('#resume:not([hidden])', { timeout: 10_000 });
+    await reopened.click('#resume');
+    const readEvents = () => fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const resumedStart = await until(() => readEvents().filter((e) => e.type === 'run_started')[1], 'the resumed run_started', 90_000);
+    assert.ok(resumedStart.startStep > 0 && resumedStart.startStep <= status.step, `resumed at ${resumedStart.startStep} (stopped at ${status.step})`);
+    await until(() => readEvents().some((e) => e.type === 'step' && e.step > status.step), 'a step after the stop', 90_000);
+    await reopened.waitForFunction(() => document.querySelector('#status .state')?.textContent === 'Training', null, { timeout: 30_000 });
+    await shot(page, '04b-dashboard-resumed');
+    await runCommand(page, 'T2I: Stop Training');
+    await until(() => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')).state === 'stopped' && readEvents().filter((e) => e.type === 'done').length === 2;
+      } catch {
+        return false;
+      }
+    }, 'the resumed run to stop', 60_000);
+    assert.deepEqual(fs.readdirSync(runsRoot), [path.basename(runDir)], 'resume continues the run folder; no new run');
+    log(`resumed from step ${resumedStart.startStep} and stopped again`);
+
     // ---- Light theme: the dashboard re-themes with the workbench ----
     await runCommand(page, 'Preferences: Color Theme');
     // Click the theme's row (typing would also search the marketplace, which is offline).

@@ -19,6 +19,7 @@ const tiny = {
   baseline: { zDim: 8, embedDim: 8, textDim: 8, ngf: 4, ndf: 4 },
   train: { batchSize: 4, steps: 3, sampleEvery: 2, checkpointEvery: 2 },
   preview: { count: 2 },
+  eval: { classifierSteps: 20 },
 };
 
 test.before(() => assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` (npm test does)'));
@@ -84,11 +85,15 @@ test('train then sample: run folder printed, one PNG per caption line', () => {
   assert.deepEqual(fs.readdirSync(out).sort(), ['0000.png', '0001.png']);
   assert.equal(decodePng(fs.readFileSync(path.join(out, '0001.png'))).width, 32);
 
-  // eval: the oracle table, eval.json, and a metrics event for the dashboard; FID explains what it lacks.
+  // eval: the oracle table, eval.json, and a metrics event for the dashboard; FID with the label
+  // classifier (trained and cached on first use), labelled as such; Inception explains what it needs.
   const e = run('eval', runDir, '--metrics', 'oracle,fid', '--n', '16');
   assert.equal(e.status, 0, e.stderr);
   assert.match(e.stdout, /oracle_color\s+\d\.\d{4}/);
-  assert.match(e.stdout, /note: fid\/kid: need a feature network/);
+  assert.match(e.stdout, /fid_cls\s+\d+\.\d{4}/);
+  assert.match(e.stdout, /note: \*_cls: a small label classifier .* not comparable to papers/);
+  assert.match(e.stdout, /note: \*_inception: not computed .*--inception DIR/);
+  assert.ok(fs.readdirSync(path.join(dir, '.t2i-cache')).some((f) => /^label-classifier-\w+\.safetensors$/.test(f)));
   const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'eval.json'), 'utf8'));
   assert.ok(saved.metrics.oracle_color >= 0 && saved.metrics.oracle_color <= 1);
   const last = readAllEvents(runDir).pop()!;

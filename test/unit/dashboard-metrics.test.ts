@@ -15,8 +15,8 @@ test('metrics events become one series per metric, apart from the losses', () =>
     metrics(200, { retrieval_top1: 0.5, fid: 80.5 }),
   ]);
   assert.deepEqual(run.metricNames, ['retrieval_top1', 'fid']);
-  assert.deepEqual(run.metrics.get('retrieval_top1'), { steps: [100, 200], values: [0.25, 0.5] });
-  assert.deepEqual(run.metrics.get('fid'), { steps: [200], values: [80.5] });
+  assert.deepEqual(run.metrics.get('retrieval_top1'), { steps: [100, 200], values: [0.25, 0.5], t: [0, 0] });
+  assert.deepEqual(run.metrics.get('fid'), { steps: [200], values: [80.5], t: [0] });
   // Metrics are not losses: the loss chart and its point count do not see them.
   assert.deepEqual(run.lossNames, ['s_loss']);
   assert.equal(run.series.has('retrieval_top1'), false);
@@ -25,7 +25,7 @@ test('metrics events become one series per metric, apart from the losses', () =>
 
 test('a metric evaluated again at a step (resumed run) replaces the value; order is by step', () => {
   const run = applyEvents(emptyRun(), [metrics(200, { a: 2 }), metrics(100, { a: 1 }), metrics(200, { a: 20 })]);
-  assert.deepEqual(run.metrics.get('a'), { steps: [100, 200], values: [1, 20] });
+  assert.deepEqual(run.metrics.get('a'), { steps: [100, 200], values: [1, 20], t: [0, 0] });
 });
 
 test('malformed metric values are skipped', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyEvents, emptyRun } from '../../webview/dashboard/runModel';
-import { formatDuration, samplesEmptyText, stateOf, statusParts } from '../../webview/dashboard/statusLine';
+import { canResume, formatDuration, samplesEmptyText, stateOf, statusParts } from '../../webview/dashboard/statusLine';
 
 const run = () => applyEvents(emptyRun(), [
   { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'baseline', configPath: 'c', pid: 1, startStep: 0,
@@ -68,4 +68,15 @@ test('the samples card explains itself: DAMSM pretraining writes no grids', () =
   assert.deepEqual(samplesEmptyText(run(), false, true), { text: 'No sample grids in this run.', none: false });
   // Before run_started arrives the method is unknown: wait, as for any run.
   assert.equal(samplesEmptyText(emptyRun(), true, true).none, false);
+});
+
+test('Resume is offered for an unfinished, idle run with a checkpoint', () => {
+  const withCkpt = applyEvents(emptyRun(), [{ type: 'checkpoint', t: 0, step: 50, path: 'checkpoints/step-000050.safetensors' }]);
+  assert.equal(canResume(withCkpt, 'idle', true), true);
+  assert.equal(canResume(withCkpt, 'running', true), false, 'not while it trains');
+  assert.equal(canResume(emptyRun(), 'idle', true), false, 'nothing to resume from');
+  const done = applyEvents(emptyRun(), [{ type: 'checkpoint', t: 0, step: 50, path: 'c' }, { type: 'done', t: 1, step: 50, reason: 'completed' }]);
+  assert.equal(canResume(done, 'idle', true), false, 'a completed run has no steps left');
+  const stopped = applyEvents(emptyRun(), [{ type: 'checkpoint', t: 0, step: 50, path: 'c' }, { type: 'done', t: 1, step: 50, reason: 'stopped' }]);
+  assert.equal(canResume(stopped, 'idle', true), true);
 });

@@ -1,7 +1,7 @@
 // FID, KID and IS against values worked out by hand and known identities.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitGaussian, frechetDistance, inceptionScore, kernelInceptionDistance, type Gaussian } from '../../models/eval/fid';
+import { fitGaussian, frechetDistance, frechetDistanceOfFeatures, inceptionScore, kernelInceptionDistance, type Gaussian } from '../../models/eval/fid';
 import { sqrtPsd, symmetricEigen, matMul } from '../../models/eval/linalg';
 import { Rng } from '../../models/data/rng';
 
@@ -68,4 +68,19 @@ test('IS: 1 for constant predictions, C for confident predictions spread over C 
   const is = inceptionScore(oneHot, 4);
   near(is.mean, 4, 1e-12);
   near(is.std, 0, 1e-12);
+});
+
+test('FID from features: with fewer samples than dimensions, the sample-space route equals the d×d one', () => {
+  const r = new Rng(8);
+  const dim = 40;
+  const make = (n: number, shift: number) => Array.from({ length: n }, () => Float64Array.from({ length: dim }, (_, i) => r.normal() * (1 + (i % 5) / 2) + shift * (i % 3)));
+  const x = make(25, 0);
+  const y = make(31, 0.3);
+  const direct = frechetDistance(fitGaussian(x), fitGaussian(y));
+  near(frechetDistanceOfFeatures(x, y), direct, 1e-9);
+  near(frechetDistanceOfFeatures(y, x), direct, 1e-9);
+  near(frechetDistanceOfFeatures(x, x), 0, 1e-9);
+  // More samples than dimensions: the d×d route itself.
+  const big = make(60, 0);
+  near(frechetDistanceOfFeatures(big, y), frechetDistance(fitGaussian(big), fitGaussian(y)), 1e-12);
 });

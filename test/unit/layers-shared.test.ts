@@ -232,3 +232,24 @@ test('EMA: shadow follows decay·shadow + (1−decay)·w, swap exchanges weights
   assert.deepEqual(ema.state().map(([n]) => n), ['ema/w']);
   ema.dispose();
 });
+
+test('EMA warm-up: decay min(decay, (1+n)/(10+n)) keeps little of the random start in short runs', () => {
+  const ema = new Ema([['w', tf.variable(tf.tensor1d([0]))]], 0.995);
+  assert.equal(ema.decayAfter(), 0.995);
+  assert.equal(ema.decayAfter(0), 0.1);
+  assert.equal(ema.decayAfter(90), 0.91);
+  assert.equal(ema.decayAfter(10_000), 0.995);
+  // Start 0, live weight 1 for 300 updates: the warm-up leaves < 1% of the start, the plain decay 22%.
+  const w = tf.variable(tf.tensor1d([0]));
+  const warm = new Ema([['w', w]], 0.995);
+  const plain = new Ema([['w', w]], 0.995);
+  w.assign(tf.tensor1d([1]));
+  for (let n = 0; n < 300; n++) {
+    warm.update(n);
+    plain.update();
+  }
+  assert.ok(warm.shadow.get('w')!.dataSync()[0] > 0.99);
+  close(plain.shadow.get('w')!.dataSync(), [1 - Math.pow(0.995, 300)], 1e-4);
+  tf.dispose([w]);
+  [ema, warm, plain].forEach((e) => e.dispose());
+});

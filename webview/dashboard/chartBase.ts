@@ -3,9 +3,11 @@
 // a step, and colours and fonts from the VS Code theme.
 import {
   Chart,
+  Filler,
   Legend,
   LinearScale,
   LineController,
+  LogarithmicScale,
   LineElement,
   PointElement,
   Tooltip,
@@ -14,7 +16,7 @@ import {
 } from 'chart.js';
 import type { ChartTheme } from './theme';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip);
 
 export { Chart };
 

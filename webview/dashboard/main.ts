@@ -2,18 +2,23 @@
 // It only draws what the host sends (see protocol/webview.ts); the run folder
 // is the source of truth, so after a reload it asks for everything again.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import type { HostToDashboard, TrainerActivity } from '../../protocol/webview';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import { isRunId, MAX_OVERLAY_RUNS, type HostToDashboard, type RunSummary, type TrainerActivity } from '../../protocol/webview';
+import { CompareView } from './compareView';
 import { icon, type IconName } from './icons';
-import { LossChart } from './lossChart';
+import { LossChart, type OverlayRun } from './lossChart';
 import { metricSummaries, stepExtent } from './metrics';
 import { MetricsChart } from './metricsChart';
-import { addSamples, applyEvents, emptyRun, pointCount, type RunModel } from './runModel';
-import { SamplesView } from './samples';
-import { samplesEmptyText, statusParts } from './statusLine';
+import { addSamples, applyEvents, emptyRun, pointCount, runFromHistory, seriesFromDigest, type RunModel } from './runModel';
+import { parseGridZoom, SamplesView, type GridZoom } from './samples';
+import { canResume, samplesEmptyText, statusParts } from './statusLine';
 import { FOLLOW_LATEST, parseSelection, resolveIndex, selectIndex, type StepSelection } from './stepSelection';
 import css from './style.css';
 import { vscodeApi } from './vscodeApi';
+import { parseXAxisMode, type XAxisMode } from './xAxis';
 
 /** What survives a reload (and lets the host's serializer reopen the panel). */
 interface PersistedState {
@@ -21,7 +26,15 @@ interface PersistedState {
   runId?: string;
   selection: StepSelection;
   smoothing: number;
+  logY: boolean;
+  xAxis: XAxisMode;
+  gridZoom: GridZoom;
+  /** Other runs drawn over this one. */
+  overlays: string[];
 }
+
+/** Time between snapshots while playing. */
+const PLAY_MS = 450;
 
 const DEFAULT_SMOOTHING = 0.6;
 const vscode = vscodeApi<PersistedState>();
@@ -34,6 +47,10 @@ function loadState(): PersistedState {
     runId: typeof s?.runId === 'string' ? s.runId : undefined,
     selection: parseSelection(s?.selection),
     smoothing,
+    logY: s?.logY === true,
+    xAxis: parseXAxisMode(s?.xAxis),
+    gridZoom: parseGridZoom(s?.gridZoom),
+    overlays: Array.isArray(s?.overlays) ? s.overlays.filter(isRunId).slice(0, MAX_OVERLAY_RUNS) : [],
   };
 }
 
@@ -46,6 +63,7 @@ const LAYOUT = `
   </div>
   <div class="actions">
     <vscode-button id="open-config" secondary title="Open the config file">Config</vscode-button>
+    <vscode-button id="resume" secondary title="Continue this run from its latest checkpoint" hidden>Resume</vscode-button>
     <vscode-button id="stop" secondary title="Stop training (writes a checkpoint)">Stop</vscode-button>
     <vscode-button id="train" title="Start a new training run">Train</vscode-button>
   </div>
@@ -61,16 +79,36 @@ const LAYOUT = `
 <section class="card" aria-labelledby="losses-title">
   <header class="card-header">
     <h2 id="losses-title">Losses</h2>
-    <label class="control" title="Exponential moving average of the losses (TensorBoard's formula); the raw values stay faint behind">
-      Smoothing
-      <input id="smoothing" type="range" min="0" max="0.99" step="0.01">
-      <output id="smoothing-value"></output>
-    </label>
+    <div class="chart-controls">
+      <label class="control" title="Exponential moving average of the losses (TensorBoard's formula); the raw values stay faint behind">
+        Smoothing
+        <input id="smoothing" type="range" min="0" max="0.99" step="0.01">
+        <output id="smoothing-value"></output>
+      </label>
+      <vscode-checkbox id="log-y" title="Logarithmic y axis (values at or below 0 are left out)">Log scale</vscode-checkbox>
+      <label class="control">
+        <span>X axis</span>
+        <vscode-single-select id="x-axis" class="x-axis-select" title="Plot against the training step or the wall time since the run started">
+          <vscode-option value="step">Step</vscode-option>
+          <vscode-option value="time">Wall time</vscode-option>
+        </vscode-single-select>
+      </label>
+      <vscode-button id="reset-zoom" secondary title="Show the whole run (or double-click the chart)" hidden>Reset zoom</vscode-button>
+    </div>
   </header>
   <div id="loss-chart-wrap" class="chart-wrap" data-points="0" data-steps="0">
-    <canvas id="loss-chart" aria-label="Loss per step"></canvas>
+    <canvas id="loss-chart" aria-label="Loss per step. Drag across it to zoom, scroll to zoom around the pointer, double-click to see everything."></canvas>
     <div id="chart-empty" class="empty"></div>
   </div>
+  <div id="chart-note" class="chart-note muted" hidden></div>
+</section>
+<section id="compare-card" class="card" aria-labelledby="compare-title" hidden>
+  <header class="card-header">
+    <h2 id="compare-title">Compare runs</h2>
+    <span class="muted hint">Other runs of this config, drawn dashed over this one</span>
+  </header>
+  <div id="run-picker" class="run-picker" role="group" aria-label="Runs to overlay"></div>
+  <div id="config-diff" class="config-diff" hidden></div>
 </section>
 <section id="metrics-card" class="card" aria-labelledby="metrics-title" hidden>
   <header class="card-header">
@@ -84,11 +122,22 @@ const LAYOUT = `
 <section id="samples-card" class="card" aria-labelledby="samples-title">
   <header class="card-header">
     <h2 id="samples-title">Samples</h2>
-    <label id="slider-control" class="control slider-control">
-      <span class="visually-hidden">Sample step</span>
-      <input id="step-slider" type="range" min="0" max="0" step="1" value="0" disabled>
+    <div id="slider-control" class="control slider-control">
+      <button id="play" class="icon-button" title="Play through the snapshots (Space)" aria-label="Play" aria-pressed="false"></button>
+      <label class="slider-label"><span class="visually-hidden">Sample step</span>
+        <input id="step-slider" type="range" min="0" max="0" step="1" value="0" disabled>
+      </label>
       <output id="step-label" class="step-label"></output>
-    </label>
+      <vscode-single-select id="grid-zoom" class="zoom-select" title="Zoom (whole pixels, crisp)" aria-label="Zoom">
+        <vscode-option value="fit">Fit</vscode-option>
+        <vscode-option value="1">1×</vscode-option>
+        <vscode-option value="2">2×</vscode-option>
+        <vscode-option value="4">4×</vscode-option>
+        <vscode-option value="8">8×</vscode-option>
+      </vscode-single-select>
+      <button id="fullscreen" class="icon-button" title="Full screen (F)" aria-label="Full screen"></button>
+      <button id="export-png" class="icon-button" title="Export this grid as PNG" aria-label="Export PNG"></button>
+    </div>
   </header>
   <div id="grids" class="grids" hidden></div>
   <div id="samples-empty" class="empty"></div>
@@ -107,6 +156,15 @@ const ui = {
   runId: $('run-id'),
   train: $<HTMLElement & { disabled: boolean }>('train'),
   stop: $<HTMLElement & { disabled: boolean }>('stop'),
+  resume: $<HTMLElement & { disabled: boolean }>('resume'),
+  logY: $<HTMLElement & { checked: boolean }>('log-y'),
+  xAxis: $<HTMLElement & { value: string }>('x-axis'),
+  resetZoom: $('reset-zoom'),
+  chartNote: $('chart-note'),
+  play: $('play'),
+  gridZoom: $<HTMLElement & { value: string }>('grid-zoom'),
+  fullscreen: $('fullscreen'),
+  exportPng: $('export-png'),
   openConfig: $('open-config'),
   progress: $<HTMLElement & { value?: number; max: number; indeterminate: boolean }>('progress'),
   status: $('status'),
@@ -132,6 +190,9 @@ function withIcon(el: HTMLElement, name: IconName): void {
 }
 withIcon(ui.train, 'play');
 withIcon(ui.stop, 'debug-stop');
+withIcon(ui.resume, 'debug-continue');
+ui.fullscreen.append(icon('screen-full'));
+ui.exportPng.append(icon('save-as'));
 withIcon(ui.openConfig, 'file-code');
 withIcon($('show-log'), 'output');
 $('error-banner').querySelector('.banner-icon')!.append(icon('error'));
@@ -144,15 +205,33 @@ let activity: TrainerActivity = 'idle';
 let hasRun = false;
 let trainerError: string | undefined;
 let dismissedError: string | undefined;
+let otherRuns: RunSummary[] = [];
+/** Overlaid runs' histories, by run id, as the host sent them. */
+const overlayRuns = new Map<string, OverlayRun & { config?: unknown }>();
+let playTimer = 0;
 
 /** Clicking a chart moves the slider to the snapshot at or before that step. */
 function pickStep(step: number): void {
   const steps = run.samples.map((s) => s.step);
   if (steps.length) select(selectIndex(steps, resolveIndex(steps, { step, follow: false })));
 }
-const chart = new LossChart($<HTMLCanvasElement>('loss-chart'), pickStep);
+const chart = new LossChart($<HTMLCanvasElement>('loss-chart'), pickStep, (range) => {
+  ui.resetZoom.hidden = !range;
+  ui.chartWrap.dataset.zoomed = range ? `${range.min},${range.max}` : '';
+  describeChart();
+  renderMetrics();
+});
 const metricsChart = new MetricsChart($<HTMLCanvasElement>('metrics-chart'), $('metrics-legend'), pickStep);
 const samples = new SamplesView($('grids'), $<HTMLOListElement>('captions'));
+const compare = new CompareView($('compare-card'), $('run-picker'), $('config-diff'), (ids) => {
+  persisted = { ...persisted, overlays: ids };
+  save();
+  for (const id of [...overlayRuns.keys()]) if (!ids.includes(id)) overlayRuns.delete(id);
+  const missing = ids.filter((id) => !overlayRuns.has(id));
+  if (missing.length) vscode.postMessage({ type: 'overlay', runIds: missing });
+  schedule(true);
+});
+samples.setZoom(persisted.gridZoom);
 
 function save(): void {
   vscode.setState(persisted);
@@ -178,11 +257,15 @@ function schedule(chartToo: boolean): void {
 function render(): void {
   if (chartDirty) {
     chartDirty = false;
-    chart.setData(run, persisted.smoothing);
+    const overlays = persisted.overlays.map((id) => overlayRuns.get(id)).filter((o): o is OverlayRun => !!o);
+    chart.setData(run, { smoothing: persisted.smoothing, logY: persisted.logY, xAxis: persisted.xAxis, overlays });
     const points = pointCount(run);
-    // For tests and tools: points across heads, and logged steps.
+    // For tests and tools: points across heads, logged steps, what the chart drew and how long it took.
     ui.chartWrap.dataset.points = String(points);
     ui.chartWrap.dataset.steps = String(Math.max(0, ...[...run.series.values()].map((x) => x.steps.length)));
+    ui.chartWrap.dataset.overlays = overlays.map((o) => o.runId).join(' ');
+    describeChart();
+    compare.render(otherRuns, persisted.overlays, run.runId ?? persisted.runId, run.config, overlayRuns);
     ui.chartEmpty.hidden = points > 0;
     ui.chartWrap.classList.toggle('is-empty', points === 0);
     ui.chartEmpty.textContent = isActive()
@@ -206,7 +289,39 @@ function renderMetrics(): void {
   ui.metricsWrap.dataset.points = String(pointCount(run, run.metrics));
   ui.metricsWrap.dataset.metrics = metrics.map((m) => `${m.name}=${m.value}`).join(' ');
   if (metrics.length === 0) return;
-  metricsChart.setData(metrics, stepExtent(run.series.values(), run.metrics.values()));
+  const zoom = persisted.xAxis === 'step' ? chart.zoom.range : undefined;
+  metricsChart.setData(metrics, stepExtent(run.series.values(), run.metrics.values()), zoom);
+}
+
+/** For tests and tools: what the chart drew, how long that took, and its axes. */
+function describeChart(): void {
+  const d = ui.chartWrap.dataset;
+  d.drawn = String(chart.drawnPoints);
+  d.updateMs = chart.lastUpdateMs.toFixed(1);
+  d.yScale = chart.yScaleType;
+  d.xAxis = persisted.xAxis;
+  // One entry per line drawn: "label|kind|points".
+  d.lines = chart
+    .describe()
+    .map((x) => `${x.label}|${x.run ? 'overlay' : x.raw ? 'raw' : 'line'}|${x.points}`)
+    .join(';');
+  renderChartNote();
+}
+
+/** Says what the chart leaves out or thins, so nothing is dropped silently. */
+function renderChartNote(): void {
+  const notes: string[] = [];
+  if (run.partial) notes.push('Showing the end of a long log; the full history is loading…');
+  const bucketed = [...run.series.values()].find((s) => s.agg);
+  if (bucketed) {
+    const per = Math.max(...bucketed.agg!.count);
+    notes.push(`History averaged into buckets of up to ${per.toLocaleString('en-US')} steps (light band: their lowest and highest values).`);
+  }
+  if (run.skippedLines) notes.push(`${run.skippedLines.toLocaleString('en-US')} unreadable line${run.skippedLines === 1 ? '' : 's'} of events.jsonl skipped.`);
+  if (run.tornLastLine && !isActive()) notes.push('The last line of events.jsonl is cut short (the trainer was stopped mid-write); it was ignored.');
+  if (persisted.logY && chart.hiddenNonPositive > 0) notes.push(`Log scale: ${chart.hiddenNonPositive.toLocaleString('en-US')} values at or below 0 are not drawn.`);
+  ui.chartNote.hidden = notes.length === 0;
+  ui.chartNote.textContent = notes.join(' ');
 }
 
 function isActive(): boolean {
@@ -231,6 +346,7 @@ function renderStatus(): void {
   ui.runId.textContent = runId ? `run ${runId}` : '';
   ui.train.disabled = isActive();
   ui.stop.disabled = !(activity === 'starting' || activity === 'running');
+  ui.resume.hidden = !canResume(run, activity, hasRun);
   // Progress: a determinate bar while training, indeterminate while starting or stopping.
   ui.progress.hidden = !isActive();
   if (isActive()) {
@@ -252,6 +368,7 @@ function renderSamples(): void {
   ui.slider.max = String(Math.max(0, steps.length - 1));
   ui.slider.value = String(Math.max(0, i));
   ui.slider.setAttribute('aria-valuetext', snap ? `step ${snap.step}` : 'no samples');
+  if (playTimer && (steps.length < 2 || i >= steps.length - 1)) stopPlaying();
   ui.stepLabel.textContent = snap ? `step ${snap.step.toLocaleString('en-US')} · ${i + 1} of ${steps.length}` : '';
   ui.sliderControl.hidden = !snap;
   ui.samplesEmpty.hidden = !!snap;
@@ -261,14 +378,60 @@ function renderSamples(): void {
   samples.show(snap);
   chart.setCursor(snap?.step);
   metricsChart.setCursor(snap?.step);
+  // For tests: where the charts' cursor is.
+  const px = chart.cursorPixel();
+  ui.chartWrap.dataset.cursorStep = snap ? String(snap.step) : '';
+  ui.chartWrap.dataset.cursorPx = px === undefined ? '' : px.toFixed(1);
 }
+
+// ---- play ----
+function setPlayIcon(playing: boolean): void {
+  ui.play.replaceChildren(icon(playing ? 'debug-pause' : 'play'));
+  ui.play.setAttribute('aria-pressed', String(playing));
+  ui.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+  ui.play.title = playing ? 'Pause (Space)' : 'Play through the snapshots (Space)';
+}
+
+function stopPlaying(): void {
+  clearInterval(playTimer);
+  playTimer = 0;
+  setPlayIcon(false);
+}
+
+function togglePlay(): void {
+  if (playTimer) return stopPlaying();
+  const steps = run.samples.map((s) => s.step);
+  if (steps.length < 2) return;
+  // From the end, play starts over from the first snapshot.
+  if (resolveIndex(steps, persisted.selection) >= steps.length - 1) select(selectIndex(steps, 0));
+  setPlayIcon(true);
+  playTimer = window.setInterval(() => {
+    const all = run.samples.map((s) => s.step);
+    const i = resolveIndex(all, persisted.selection);
+    if (i >= all.length - 1) return stopPlaying();
+    select(selectIndex(all, i + 1));
+  }, PLAY_MS);
+}
+setPlayIcon(false);
 
 // ---- controls ----
 ui.slider.addEventListener('input', () => select(selectIndex(run.samples.map((s) => s.step), Number(ui.slider.value))));
 // Arrow keys move the slider from anywhere in the dashboard, not only when it has focus.
 document.addEventListener('keydown', (e) => {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-  if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
+  if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
+  if (e.target instanceof HTMLTextAreaElement) return;
+  if (e.key === ' ' && !(e.target instanceof HTMLButtonElement) && run.samples.length > 1) {
+    togglePlay();
+    e.preventDefault();
+    return;
+  }
+  if ((e.key === 'f' || e.key === 'F') && run.samples.length > 0) {
+    samples.openFullscreen();
+    e.preventDefault();
+    return;
+  }
+  if (e.target instanceof HTMLInputElement) return;
   const delta = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity }[e.key];
   if (delta === undefined || run.samples.length === 0) return;
   const steps = run.samples.map((s) => s.step);
@@ -283,6 +446,37 @@ ui.smoothing.addEventListener('input', () => {
   ui.smoothingValue.textContent = persisted.smoothing.toFixed(2);
   save();
   schedule(true);
+});
+ui.logY.checked = persisted.logY;
+ui.logY.addEventListener('change', () => {
+  persisted = { ...persisted, logY: ui.logY.checked };
+  save();
+  schedule(true);
+});
+ui.xAxis.value = persisted.xAxis;
+ui.xAxis.addEventListener('change', () => {
+  persisted = { ...persisted, xAxis: parseXAxisMode(ui.xAxis.value) };
+  save();
+  ui.resetZoom.hidden = true;
+  schedule(true);
+});
+ui.resetZoom.addEventListener('click', () => chart.zoom.set(undefined));
+ui.gridZoom.value = String(persisted.gridZoom);
+ui.gridZoom.addEventListener('change', () => {
+  const z = ui.gridZoom.value === 'fit' ? 'fit' : parseGridZoom(Number(ui.gridZoom.value));
+  persisted = { ...persisted, gridZoom: z };
+  save();
+  samples.setZoom(z);
+});
+ui.play.addEventListener('click', () => togglePlay());
+ui.fullscreen.addEventListener('click', () => samples.openFullscreen());
+ui.exportPng.addEventListener('click', () => {
+  const steps = run.samples.map((s) => s.step);
+  const i = resolveIndex(steps, persisted.selection);
+  if (i >= 0) vscode.postMessage({ type: 'exportPng', step: steps[i] });
+});
+ui.resume.addEventListener('click', () => {
+  if (!ui.resume.hidden) vscode.postMessage({ type: 'resume' });
 });
 ui.train.addEventListener('click', () => {
   if (!ui.train.disabled) vscode.postMessage({ type: 'train' });
@@ -312,12 +506,41 @@ window.addEventListener('message', (e: MessageEvent<HostToDashboard>) => {
       };
       save();
       run = emptyRun();
+      stopPlaying();
       activity = msg.activity;
+      // Overlays are per shown run: another run starts without them.
+      if (!sameRun) persisted = { ...persisted, overlays: [] };
+      overlayRuns.clear();
+      save();
       hasRun = msg.runId !== undefined;
       trainerError = undefined;
       dismissedError = undefined;
       ui.configName.textContent = msg.configName;
       document.title = `T2I: ${msg.configName}`;
+      schedule(true);
+      break;
+    }
+    case 'history': {
+      // The host's digest replaces the model; live events continue from it.
+      const prevRunId = run.runId;
+      run = runFromHistory(msg);
+      if (run.runId) hasRun = true;
+      if (prevRunId && run.runId !== prevRunId) persisted = { ...persisted, selection: FOLLOW_LATEST };
+      // Ask for the overlays this dashboard showed before a reload.
+      const missing = persisted.overlays.filter((id) => !overlayRuns.has(id));
+      if (!msg.partial && missing.length) vscode.postMessage({ type: 'overlay', runIds: missing });
+      schedule(true);
+      break;
+    }
+    case 'runs':
+      otherRuns = msg.runs;
+      if (msg.config !== undefined) run.config = msg.config;
+      schedule(true);
+      break;
+    case 'overlay': {
+      if (!persisted.overlays.includes(msg.runId)) break;
+      const series = new Map(msg.series.map((d) => [d.name, seriesFromDigest(d)]));
+      overlayRuns.set(msg.runId, { runId: msg.runId, series, config: msg.config });
       schedule(true);
       break;
     }

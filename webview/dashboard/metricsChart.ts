@@ -74,13 +74,16 @@ export class MetricsChart {
    * Redraws from the metrics; `steps` is the loss chart's step range, so both
    * charts share their x axis when the metrics lie inside it.
    */
-  setData(metrics: readonly MetricSummary[], steps?: { min: number; max: number }): void {
+  setData(metrics: readonly MetricSummary[], steps?: { min: number; max: number }, zoom?: { min: number; max: number }): void {
     for (const m of metrics) if (!this.order.includes(m.name)) this.order.push(m.name);
     const axes = metricAxes(metrics);
     const o = this.options;
     const x = o.scales!.x!;
     x.suggestedMin = steps?.min;
     x.suggestedMax = steps?.max;
+    // The loss chart's zoom (on steps): both charts show the same steps.
+    x.min = zoom?.min;
+    x.max = zoom?.max;
     // Percentages on a fixed 0–100% axis on the left; other values on their own
     // scale: on the left when alone, on the right beside percentages.
     const y = o.scales!.y!;

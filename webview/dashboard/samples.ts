@@ -1,8 +1,12 @@
 // The sample grids at the selected step: the generated grid beside the real
-// one, scaled up by a whole factor with crisp pixels, and the grid's captions.
-// Hovering a caption outlines its cell in both grids, and the other way round.
+// one, scaled up by a whole factor with crisp pixels (fit, or a chosen zoom),
+// the grid's captions and, for MirrorGAN, what its captioner read back from
+// each cell beside the grid's rows. Hovering a caption outlines its cell in
+// both grids, and the other way round. A full-screen view shows the grids as
+// large as the window allows.
 import type { SampleGridMeta } from '../../protocol/events';
 import type { SampleSnapshot } from '../../protocol/webview';
+import { icon } from './icons';
 
 /** Native pixel size of a grid: cells plus the gaps between and around them. */
 export function gridSize(meta: SampleGridMeta): { width: number; height: number; gap: number } {
@@ -27,24 +31,83 @@ interface Figure {
   caption: HTMLElement;
 }
 
+/** `fit`: the largest whole zoom that fits; a number: that zoom, scrolling when wider. */
+export type GridZoom = 'fit' | 1 | 2 | 4 | 8;
+
+export function parseGridZoom(v: unknown): GridZoom {
+  return v === 1 || v === 2 || v === 4 || v === 8 ? v : 'fit';
+}
+
+/** Width kept for the redescriptions column beside the generated grid. */
+const REDESC_WIDTH = 240;
+
+/** Redescriptions grouped by grid row (row-major cells), or undefined when the sidecar has none. */
+export function redescriptionRows(meta: SampleGridMeta | undefined): string[][] | undefined {
+  const r = meta?.redescriptions;
+  if (!meta || !Array.isArray(r) || r.length === 0) return undefined;
+  const rows: string[][] = [];
+  for (let row = 0; row < meta.rows; row++) rows.push(r.slice(row * meta.cols, (row + 1) * meta.cols).map((x) => String(x ?? '')));
+  return rows;
+}
+
 export class SamplesView {
   private readonly generated: Figure;
   private readonly real: Figure;
   private readonly captions: HTMLOListElement;
   /** Captions under the cells of a one-row grid (a strip), column by column. */
   private readonly stripCaptions: HTMLElement;
+  /** MirrorGAN's read-back captions, one block per grid row, beside the generated grid. */
+  private readonly redesc: HTMLElement;
+  private readonly dialog: HTMLDialogElement;
+  private readonly dialogBody: HTMLElement;
+  private readonly dialogTitle: HTMLElement;
   private current?: SampleSnapshot;
+  private zoom: GridZoom = 'fit';
+  /** The whole zoom the grids are drawn at now (for tests and the zoom menu). */
+  scale = 1;
 
   constructor(private readonly grids: HTMLElement, captions: HTMLOListElement) {
     this.generated = this.figure('sample-img', 'Generated');
     this.real = this.figure('real-img', 'Real');
+    this.redesc = document.createElement('div');
+    this.redesc.id = 'redescriptions';
+    this.redesc.className = 'redescriptions';
+    this.redesc.setAttribute('aria-label', 'What the captioner reads back from each cell');
+    this.generated.root.querySelector('.grid-row')!.append(this.redesc);
     this.captions = captions;
     this.stripCaptions = document.createElement('div');
     this.stripCaptions.className = 'strip-captions';
     grids.append(this.generated.root, this.real.root);
     grids.after(this.stripCaptions);
     new ResizeObserver(() => this.layout()).observe(grids);
-    for (const list of [captions, this.stripCaptions]) {
+    this.dialog = document.createElement('dialog');
+    this.dialog.id = 'grid-dialog';
+    this.dialog.className = 'grid-dialog';
+    const head = document.createElement('div');
+    head.className = 'dialog-head';
+    this.dialogTitle = document.createElement('span');
+    const keys = document.createElement('span');
+    keys.className = 'dialog-keys muted';
+    keys.textContent = '← → step · Space play · Esc close';
+    const close = document.createElement('button');
+    close.className = 'icon-button dialog-close';
+    close.title = 'Close (Escape)';
+    close.setAttribute('aria-label', 'Close');
+    close.append(icon('close'));
+    close.addEventListener('click', () => this.dialog.close());
+    head.append(this.dialogTitle, keys, close);
+    this.dialogBody = document.createElement('div');
+    this.dialogBody.className = 'dialog-body';
+    // Focus lands on the grids, not the close button, so Space plays and arrows step.
+    this.dialogBody.tabIndex = -1;
+    this.dialogBody.autofocus = true;
+    this.dialog.append(head, this.dialogBody);
+    this.dialog.addEventListener('click', (e) => {
+      if (e.target === this.dialog) this.dialog.close();
+    });
+    document.body.append(this.dialog);
+    window.addEventListener('resize', () => this.renderDialog());
+    for (const list of [captions, this.stripCaptions, this.redesc]) {
       list.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
       list.addEventListener('pointerleave', () => this.highlight(undefined));
     }
@@ -59,6 +122,8 @@ export class SamplesView {
       return;
     }
     this.setImage(this.generated, snap.uri, `Generated samples at step ${snap.step}`);
+    this.renderRedescriptions(snap);
+    this.renderDialog();
     this.generated.caption.textContent = `Generated · step ${snap.step.toLocaleString('en-US')}`;
     this.real.root.hidden = !snap.realUri;
     if (snap.realUri) this.setImage(this.real, snap.realUri, 'Real images');
@@ -90,7 +155,10 @@ export class SamplesView {
     frame.append(img, overlay);
     const caption = document.createElement('figcaption');
     caption.textContent = label;
-    root.append(caption, frame);
+    const row = document.createElement('div');
+    row.className = 'grid-row';
+    row.append(frame);
+    root.append(caption, row);
     return { root, img, overlay, caption };
   }
 
@@ -137,6 +205,7 @@ export class SamplesView {
         return li;
       }),
     );
+    this.captions.classList.toggle('with-redescriptions', !!snap.meta?.redescriptions?.length);
     this.stripCaptions.replaceChildren(
       ...list.map((text, i) => {
         const div = document.createElement('div');
@@ -153,6 +222,77 @@ export class SamplesView {
     }
   }
 
+  setZoom(zoom: GridZoom): void {
+    this.zoom = zoom;
+    this.layout();
+  }
+
+  /** Shows the grids full-window (a modal dialog; Escape closes it). */
+  openFullscreen(): void {
+    if (!this.current) return;
+    if (!this.dialog.open) this.dialog.showModal();
+    this.renderDialog();
+  }
+
+  get fullscreenOpen(): boolean {
+    return this.dialog.open;
+  }
+
+  private renderDialog(): void {
+    const snap = this.current;
+    if (!this.dialog.open || !snap) return;
+    this.dialogTitle.textContent = `Step ${snap.step.toLocaleString('en-US')}`;
+    const uris = [snap.uri, ...(snap.realUri ? [snap.realUri] : [])];
+    const size = snap.meta ? gridSize(snap.meta) : { width: this.generated.img.naturalWidth, height: this.generated.img.naturalHeight };
+    const availW = (window.innerWidth - 64 - 24 * (uris.length - 1)) / uris.length;
+    const availH = window.innerHeight - 110;
+    const scale = Math.max(1, Math.min(pixelScale(size.width, availW, 16), pixelScale(size.height, availH, 16)));
+    const imgs = uris.map((uri, i) => {
+      const fig = document.createElement('figure');
+      fig.className = 'grid-figure';
+      const cap = document.createElement('figcaption');
+      cap.textContent = i === 0 ? 'Generated' : 'Real';
+      const img = document.createElement('img');
+      img.className = 'pixelated';
+      img.src = uri;
+      img.alt = i === 0 ? `Generated samples at step ${snap.step}` : 'Real images';
+      if (size.width) {
+        img.style.width = `${size.width * scale}px`;
+        img.style.height = `${size.height * scale}px`;
+      }
+      fig.append(cap, img);
+      return fig;
+    });
+    this.dialogBody.replaceChildren(...imgs);
+    this.dialogBody.dataset.scale = String(scale);
+  }
+
+  /** One block per grid row, as tall as the row, listing what each of its cells was read back as. */
+  private renderRedescriptions(snap: SampleSnapshot): void {
+    const rows = redescriptionRows(snap.meta);
+    this.redesc.hidden = !rows;
+    if (!rows || !snap.meta) return;
+    const cols = snap.meta.cols;
+    this.redesc.replaceChildren(
+      ...rows.map((cells, r) => {
+        const block = document.createElement('div');
+        block.className = 'redesc-row';
+        for (const [c, text] of cells.entries()) {
+          const line = document.createElement('div');
+          line.className = 'redesc-cell';
+          line.dataset.cell = String(r * cols + c);
+          const n = document.createElement('span');
+          n.className = 'redesc-n';
+          n.textContent = `${r * cols + c + 1}.`;
+          line.append(n, ` ${text}`);
+          line.title = `Cell ${r * cols + c + 1}\ncaption: ${snap.meta!.captions[r * cols + c] ?? ''}\nread back: ${text}`;
+          block.append(line);
+        }
+        return block;
+      }),
+    );
+  }
+
   /** Sizes both grids with one whole-number zoom that fits them side by side (or stacked when narrow). */
   private layout(): void {
     const meta = this.current?.meta;
@@ -161,13 +301,18 @@ export class SamplesView {
     const nativeW = size.width;
     const nativeH = size.height;
     if (!nativeW || !nativeH) return;
-    const width = this.grids.clientWidth;
+    const hasRedesc = !this.redesc.hidden;
+    // The read-back column takes its share of the width beside the generated grid.
+    const width = this.grids.clientWidth - (hasRedesc ? REDESC_WIDTH + 12 : 0);
     const gap = 24;
     const both = this.real.root.hidden ? 1 : 2;
     // Side by side when each still gets at least 2x; otherwise stack them.
     const sideBySide = both === 2 && (width - gap) / 2 >= nativeW * 2;
     const avail = sideBySide || both === 1 ? (width - gap * (both - 1)) / both : width;
-    const scale = pixelScale(nativeW, avail, 8);
+    const scale = this.zoom === 'fit' ? pixelScale(nativeW, avail, 8) : this.zoom;
+    this.scale = scale;
+    this.grids.classList.toggle('zoomed', this.zoom !== 'fit');
+    this.grids.dataset.scale = String(scale);
     const stacked = !sideBySide && both === 2;
     this.grids.classList.toggle('stacked', stacked);
     // A one-row grid shown in one column gets its captions right under its cells;
@@ -189,6 +334,14 @@ export class SamplesView {
       f.img.style.height = `${(own ? f.img.naturalHeight : nativeH) * scale}px`;
       // Cell outlines sit on the cells, not on the gaps between them.
       f.overlay.style.padding = f.overlay.style.gap = `${size.gap * scale}px`;
+    }
+    if (hasRedesc && meta) {
+      // Rows of text line up with the grid's rows of cells.
+      this.redesc.style.height = `${nativeH * scale}px`;
+      this.redesc.style.padding = `${size.gap * scale}px 0`;
+      this.redesc.style.rowGap = `${size.gap * scale}px`;
+      this.redesc.style.gridTemplateRows = `repeat(${meta.rows}, 1fr)`;
+      this.redesc.style.width = `${REDESC_WIDTH}px`;
     }
   }
 }

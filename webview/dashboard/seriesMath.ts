@@ -31,6 +31,51 @@ export function emaSmooth(values: readonly number[], weight: number): number[] {
 }
 
 /**
+ * The same EMA over points that each stand for `counts[i]` steps (history the
+ * host averaged into buckets): a bucket of c steps with mean m is weighted as c
+ * steps of value m, i.e. with weight^c, so the curve matches the one over the
+ * raw steps wherever the loss is steady within a bucket.
+ */
+export function emaSmoothWeighted(values: readonly number[], counts: readonly number[] | undefined, weight: number): number[] {
+  if (!counts) return emaSmooth(values, weight);
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  if (w === 0) return values.slice();
+  const out = new Array<number>(values.length);
+  let last = 0;
+  let debias = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    const wc = Math.pow(w, Math.max(1, counts[i] ?? 1));
+    last = last * wc + (1 - wc) * v;
+    debias = debias * wc + (1 - wc);
+    out[i] = last / debias;
+  }
+  return out;
+}
+
+/** Index range [from, to) of ascending `xs` inside [min, max], widened by one point each side so lines reach the edges. */
+export function visibleRange(xs: readonly number[], min: number, max: number): [number, number] {
+  const lower = (v: number) => {
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const from = Math.max(0, lower(min) - 1);
+  let to = lower(max);
+  while (to < xs.length && xs[to] <= max) to++;
+  return [from, Math.min(xs.length, to + 1)];
+}
+
+/**
  * Keeps at most about `maxPoints` points for drawing: the x range is cut into
  * buckets of equal index count and each bucket keeps its lowest and its highest
  * point, in x order. Unlike averaging this keeps the spikes, which is what one
@@ -65,6 +110,34 @@ export function decimateMinMax(xs: readonly number[], ys: readonly number[], max
   }
   out.push({ x: xs[n - 1], y: ys[n - 1] });
   return out;
+}
+
+/**
+ * The lowest and highest value of each of about `buckets` equal index ranges,
+ * at the range's middle x: the raw values' spread as a band, which reads
+ * better than a dense zigzag once there are more points than pixels. NaNs are skipped.
+ */
+export function envelope(xs: readonly number[], ys: readonly number[], buckets: number): { lower: Point[]; upper: Point[] } {
+  const n = Math.min(xs.length, ys.length);
+  const lower: Point[] = [];
+  const upper: Point[] = [];
+  const b = Math.max(1, Math.min(n, Math.floor(buckets)));
+  for (let k = 0; k < b; k++) {
+    const from = Math.floor((k * n) / b);
+    const to = Math.floor(((k + 1) * n) / b);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = from; i < to; i++) {
+      const y = ys[i];
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+    if (lo > hi) continue;
+    const x = (xs[from] + xs[to - 1]) / 2;
+    lower.push({ x, y: lo });
+    upper.push({ x, y: hi });
+  }
+  return { lower, upper };
 }
 
 /** Loss values: enough digits to compare, no more. */

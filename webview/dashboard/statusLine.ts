@@ -113,3 +113,11 @@ export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: bo
   if (run.lastCheckpoint) parts.checkpoint = `checkpoint ${formatInt(run.lastCheckpoint.step)}`;
   return parts;
 }
+
+/**
+ * Resume is offered for a run that is not training, did not finish its steps,
+ * and has a checkpoint to continue from.
+ */
+export function canResume(run: RunModel, activity: TrainerActivity, hasRun: boolean): boolean {
+  return activity === 'idle' && hasRun && run.lastCheckpoint !== undefined && run.done?.reason !== 'completed';
+}
