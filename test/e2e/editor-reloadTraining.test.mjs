@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
+  CHROMIUM, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
   packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
 } from './harness.mjs';
 
@@ -85,7 +85,10 @@ test('A trainer keeps running through a window reload and the new window re-atta
     log('reloaded');
     assert.ok(isAlive(pid), 'the trainer survived the reload');
     // The new window follows it: its status bar item comes back with a step count.
-    await until(async () => /step \d+/.test((await statusItem.textContent().catch(() => '')) ?? ''), 'the re-attached status bar item', 60_000);
+    await until(async () => /reloader \d+\/100000/.test((await statusItem.textContent().catch(() => '')) ?? ''), 'the re-attached status bar item', 60_000);
+    // The dashboard the train command opened is restored and shows the run as training again.
+    const dash = await frameWith(page, '#status .state', 60_000);
+    await until(async () => (await dash.textContent('#status .state')) === 'Training', 'the restored dashboard to show Training', 60_000);
     const stepAfterReload = status().step;
     await until(() => status().step > stepAfterReload, 'steps after the reload', 120_000);
     assert.equal(status().pid, pid, 'the same trainer, not a new one');

@@ -77,8 +77,9 @@ test('FID from features: with fewer samples than dimensions, the sample-space ro
   const x = make(25, 0);
   const y = make(31, 0.3);
   const direct = frechetDistance(fitGaussian(x), fitGaussian(y));
-  near(frechetDistanceOfFeatures(x, y), direct, 1e-9);
-  near(frechetDistanceOfFeatures(y, x), direct, 1e-9);
+  // Rank-deficient covariances cost the d×d route about √ε in its square roots; 1e-6 relative.
+  near(frechetDistanceOfFeatures(x, y), direct, 1e-6);
+  near(frechetDistanceOfFeatures(y, x), direct, 1e-6);
   near(frechetDistanceOfFeatures(x, x), 0, 1e-9);
   // More samples than dimensions: the d×d route itself.
   const big = make(60, 0);
