@@ -1,7 +1,8 @@
 // Window reload during training, in real VS Code (code-server): the trainer
 // (a detached process) keeps running through the reload, the new window
-// re-attaches to it (status bar shows its steps again) and Stop still stops
-// it with a checkpoint.
+// re-attaches to it (status bar and restored dashboard show it training), a
+// second Train of the same config is refused with a modal, and Stop still
+// stops it with a checkpoint.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ function isAlive(pid) {
   }
 }
 
-test('A trainer keeps running through a window reload and the new window re-attaches', { timeout: 8 * 60_000 }, async (t) => {
+test('A trainer keeps running through a window reload, the new window re-attaches, a second Train is refused', { timeout: 8 * 60_000 }, async (t) => {
   if (prerequisites) {
     if (process.env.CI) assert.fail(`e2e prerequisites: ${prerequisites}`);
     t.skip(`e2e skipped: ${prerequisites}`);
@@ -94,6 +95,18 @@ test('A trainer keeps running through a window reload and the new window re-atta
     assert.equal(status().pid, pid, 'the same trainer, not a new one');
     assert.equal(fs.readdirSync(runsRoot).length, 1, 'no second run was started');
     await shot(page, 'e4-reattached-after-reload');
+
+    // A second Train of the same config is refused with a modal that offers to stop the first.
+    await runCommand(page, 'T2I: Train');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'is already training' });
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match((await dialog.textContent()) ?? '', /"reloader" is already training \(run \d{8}-\d{6}, step \d+\)/);
+    assert.ok(await dialog.locator('.monaco-button', { hasText: 'Stop Training' }).count());
+    await shot(page, 'e5-second-train-refused');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(fs.readdirSync(runsRoot).length, 1, 'the second Train started nothing');
+    assert.ok(isAlive(pid));
 
     // Stop from the palette stops the re-attached trainer with a checkpoint.
     await runCommand(page, 'T2I: Stop Training');

@@ -10,7 +10,6 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../models/backend/select';
 import { Rng } from '../../models/data/rng';
-import { fitGaussian, frechetDistance } from '../../models/eval/fid';
 import { inceptionFeatureNet, featureMetrics } from '../../models/eval/featureNets';
 import { inceptionDescribe, loadInception } from '../../models/eval/inceptionGraph';
 
@@ -75,7 +74,7 @@ test('a tfjs graph model in the converted-Inception format: pool3 and class outp
 
   // 8-px images, so the loader's resize to the model's 16 px is exercised too.
   const S = 8;
-  const images = Array.from({ length: 5 }, () => Uint8Array.from({ length: S * S * 3 }, () => rng.int(256)));
+  const images = Array.from({ length: 11 }, () => Uint8Array.from({ length: S * S * 3 }, () => rng.int(256)));
   const got = inceptionDescribe(inc, images, S, 2); // batches of 2: a partial last batch
   const [pool, probs] = tf.tidy(() => {
     const px = new Float32Array(images.length * S * S * 3);
@@ -84,9 +83,9 @@ test('a tfjs graph model in the converted-Inception format: pool3 and class outp
     const p = tf.matMul(tf.relu(tf.mean(x, [1, 2])) as tf.Tensor2D, tf.tensor2d(w1, [3, 2048]));
     return [p.arraySync(), tf.softmax(tf.matMul(p, tf.tensor2d(w2, [2048, 10]))).arraySync()];
   });
-  assert.equal(got.features.length, 5);
+  assert.equal(got.features.length, 11);
   assert.equal(got.features[0].length, 2048);
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 11; i++) {
     for (let j = 0; j < 2048; j += 97) assert.ok(Math.abs(got.features[i][j] - pool[i][j]) < 1e-4 * (1 + Math.abs(pool[i][j])), `pool3 [${i}][${j}]`);
     for (let j = 0; j < 10; j++) assert.ok(Math.abs(got.probs![i][j] - probs[i][j]) < 1e-5, `probs [${i}][${j}]`);
     assert.ok(Math.abs(got.probs![i].reduce((a, b) => a + b, 0) - 1) < 1e-5);
@@ -97,8 +96,11 @@ test('a tfjs graph model in the converted-Inception format: pool3 and class outp
   assert.equal(net.id, 'inception');
   assert.match(net.description, /Inception-v3 from/);
   const m = featureMetrics(net, got.features, got, { fid: true, is: true });
-  assert.ok(Math.abs(m.fid_inception) < 1e-6 * (1 + frechetDistance(fitGaussian(got.features), fitGaussian(got.features.map((f) => f.map((v) => v + 1))))));
-  assert.ok(m.is_inception >= 1);
+  assert.ok(Math.abs(m.fid_inception) < 1e-6, `FID of a set with itself ${m.fid_inception}`);
+  // Shifting every feature by 1 adds ‖1‖² = 2048.
+  const shifted = featureMetrics(net, got.features, { features: got.features.map((f) => f.map((v) => v + 1)) }, { fid: true });
+  assert.ok(Math.abs(shifted.fid_inception - 2048) < 1e-6 * 2048, `${shifted.fid_inception}`);
+  assert.ok(m.is_inception >= 1, `is_inception ${m.is_inception}`);
   net.dispose!();
 });
 
