@@ -10,6 +10,7 @@ import { parseAttentionMessage, type HostToAttention, type LiveCell } from '../p
 import { decodePng, encodePng, pngToRgb } from '../models/data/png';
 import { configStem } from '../models/run/layout';
 import { latestRun, readAllEvents } from '../models/run/runReader';
+import { keepChoice, listCheckpoints } from './attentionCheckpoints';
 import { resolveConfig } from './configs';
 import { GenerateCancelled, type Generators } from './generatorProcess';
 import { webviewHtml } from './webviewHtml';
@@ -25,6 +26,8 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
   private configPath?: string;
   /** What to show once the webview is ready. */
   private queued?: { caption: string; seed: number };
+  /** The checkpoint the panel pinned (a file name of the latest run); undefined: always the latest. */
+  private pinned?: string;
   private cancel?: vscode.CancellationTokenSource;
   private live = false;
   private liveTimer?: NodeJS.Timeout;
@@ -76,6 +79,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
     }
     if (m.type === 'ready') {
       this.ready = true;
+      if (this.configPath) this.sendCheckpoints(this.configPath);
       if (this.live) {
         this.liveKey = '';
         this.pollLive();
@@ -83,6 +87,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
       await this.flush();
     } else if (m.type === 'generate') {
       this.queued = { caption: m.caption, seed: m.seed };
+      this.pinned = m.checkpoint;
       this.setLive(false);
       await this.flush();
     } else if (m.type === 'live') {
@@ -110,22 +115,38 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
       return;
     }
     const configName = configStem(configPath);
+    const checkpoint = this.sendCheckpoints(configPath);
     this.cancel?.cancel();
     const cts = (this.cancel = new vscode.CancellationTokenSource());
     this.post({ type: 'pending', caption: req.caption, seed: req.seed, configName });
     try {
-      const r = await this.generators.get(configPath).generate(req.caption, req.seed, PANEL_SIZE, cts.token);
+      const r = await this.generators.get(configPath).generate(req.caption, req.seed, PANEL_SIZE, cts.token, checkpoint);
       this.post({
         type: 'result',
         result: {
           caption: req.caption, seed: req.seed, configName, image: `data:image/png;base64,${r.png}`,
-          step: r.step, method: r.method, unknownWords: r.unknownWords, attention: r.attention,
+          step: r.step, checkpoint: r.checkpoint, method: r.method, unknownWords: r.unknownWords, attention: r.attention,
         },
       });
+      // Training may have written checkpoints since: refresh the picker.
+      this.sendCheckpoints(configPath);
     } catch (e) {
       if (e instanceof GenerateCancelled) return;
       this.post({ type: 'error', caption: req.caption, message: (e as Error).message });
     }
+  }
+
+  /**
+   * Sends the picker the latest run's checkpoints and returns the one to
+   * generate from: the pinned one while the run has it, else undefined (the
+   * latest). Only names from this list reach the generator.
+   */
+  private sendCheckpoints(configPath: string): string | undefined {
+    const runDir = latestRun(configPath);
+    const items = runDir ? listCheckpoints(runDir) : [];
+    this.pinned = keepChoice(items, this.pinned);
+    this.post({ type: 'checkpoints', run: runDir ? path.basename(runDir) : '', items, ...(this.pinned ? { selected: this.pinned } : {}) });
+    return this.pinned;
   }
 
   // ---- live mode: the run's latest sample grid and attention export ----

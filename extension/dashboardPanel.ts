@@ -14,6 +14,7 @@ import { loadRunHistory, readRunConfig, scanHistory, SnapshotMaker } from './run
 import { RunTailer } from './runTailer';
 import type { Trainers } from './trainers';
 import { webviewHtml } from './webviewHtml';
+import { INSPECT_COMMAND } from './captionHover';
 
 export const DASHBOARD_VIEW_TYPE = 't2i.dashboard';
 
@@ -147,6 +148,10 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'overlay':
         void this.sendOverlays(msg.runIds);
+        break;
+      case 'inspectCaption':
+        // The same command as the caption hover's "Inspect attention" link.
+        void vscode.commands.executeCommand(INSPECT_COMMAND, { configPath: this.configPath, caption: msg.caption });
         break;
     }
   }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { ConfigError, loadConfig } from '../models/config/config';
 import { configStem } from '../models/run/layout';
 import { AttentionView, ATTENTION_VIEW_ID } from './attentionView';
+import { CompareViews } from './compareView';
 import { CaptionHoverProvider, INSPECT_COMMAND, parseInspectArgs, prewarmFor } from './captionHover';
 import { resolveConfig } from './configs';
 import { DASHBOARD_VIEW_TYPE, Dashboards } from './dashboardPanel';
@@ -132,6 +133,13 @@ export function activate(context: vscode.ExtensionContext): void {
   // Warm generators (`t2i serve`) for caption hovers and the attention panel.
   const generators = new Generators(context.asAbsolutePath('dist/cli.js'), log);
   const attentionView = new AttentionView(context.extensionUri, generators, log);
+  const compareViews = new CompareViews({
+    extensionUri: context.extensionUri,
+    cliPath: context.asAbsolutePath('dist/cli.js'),
+    storage: context.storageUri ?? context.globalStorageUri,
+    log,
+    openRun: (configPath, runDir) => dashboards.show(configPath, runDir),
+  });
 
   // Tell the user where a failed run's reason is, and when a long run is done.
   t.onDidEnd(async ({ training, failure }) => {
@@ -199,6 +207,8 @@ export function activate(context: vscode.ExtensionContext): void {
       if (node?.kind === 'run') dashboards.show(node.configPath, node.runDir);
     }),
     vscode.commands.registerCommand('t2i.showLog', () => log.show(true)),
+    compareViews,
+    vscode.commands.registerCommand('t2i.compareRuns', (runDirs?: unknown) => compareViews.compare(Array.isArray(runDirs) ? runDirs.filter((d): d is string => typeof d === 'string') : undefined)),
     vscode.commands.registerCommand('t2i.refreshRuns', () => runsView.refresh(0)),
     diagnostics,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/*.t2i.json' }, diagnostics, ConfigDiagnostics.metadata),

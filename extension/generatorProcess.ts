@@ -68,9 +68,10 @@ export class GeneratorProcess {
    * request is with the server at a time and the rest wait here, so a
    * request cancelled before its turn (a hover the mouse already left) never
    * reaches the server; one cancelled at the server is dropped there unless
-   * its work has begun.
+   * its work has begun. `checkpoint` pins a checkpoint file name of the run
+   * (the attention panel's picker); without it the latest is used.
    */
-  generate(caption: string, seed: number, size: number, token?: vscode.CancellationToken): Promise<ServeResult> {
+  generate(caption: string, seed: number, size: number, token?: vscode.CancellationToken, checkpoint?: string): Promise<ServeResult> {
     if (this.exited) return Promise.reject(new Error('generator is not running'));
     if (token?.isCancellationRequested) return Promise.reject(new GenerateCancelled());
     this.touch();
@@ -94,7 +95,7 @@ export class GeneratorProcess {
           reject(e);
         },
       });
-      this.unsent.push({ id, type: 'generate', caption, seed, size });
+      this.unsent.push({ id, type: 'generate', caption, seed, size, ...(checkpoint ? { checkpoint } : {}) });
       this.sendNext();
     });
   }

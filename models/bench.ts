@@ -177,6 +177,7 @@ async function soakMain(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer >= 1`);
     return n;
   };
+  const out = flag('out') ?? 'soak-results.json';
   const report = await soak({
     configPath: flag('config') ?? 'samples/shapes-baseline.t2i.json',
     steps: int('steps', 10000),
@@ -184,8 +185,9 @@ async function soakMain(argv: string[]): Promise<void> {
     backend: flag('backend') as BackendChoice | undefined,
     threads: flag('threads') ? int('threads', 1) : undefined,
     keepRun: argv.includes('--keep-run'),
+    // Rewritten at every sample, so a soak stopped midway still leaves its numbers.
+    onSample: (partial) => fs.writeFileSync(out, JSON.stringify(partial, null, 2) + '\n'),
   });
-  const out = flag('out') ?? 'soak-results.json';
   const json = JSON.stringify(report, null, 2);
   fs.writeFileSync(out, json + '\n');
   process.stdout.write(`${JSON.stringify({ steps: report.steps, backend: report.backend, growth: report.growth })}\nwritten to ${out}\n`);

@@ -2,7 +2,7 @@
 // WebviewView). The webview is untrusted: the host validates what it sends
 // with `parseAttentionMessage`; the webview checks what it receives with
 // `parseHostToAttention` before drawing.
-import type { ServeAttention } from './serve';
+import { isCheckpointName, type ServeAttention } from './serve';
 
 /** One generated image and its word attention, as the panel shows it. */
 export interface AttentionResult {
@@ -12,10 +12,19 @@ export interface AttentionResult {
   /** data:image/png;base64,… (the panel's CSP allows data: images). */
   image: string;
   step: number;
+  /** File name of the checkpoint the image came from. */
+  checkpoint?: string;
   method: string;
   unknownWords: string[];
   /** Undefined when the method has no word attention. */
   attention?: ServeAttention;
+}
+
+/** A checkpoint of the served run, as the panel's picker lists it. */
+export interface CheckpointChoice {
+  /** `step-NNNNNN.safetensors` */
+  name: string;
+  step: number;
 }
 
 /** One cell of the live view: a fixed caption of the training run's latest sample grid. */
@@ -33,12 +42,15 @@ export type HostToAttention =
   | { type: 'error'; caption?: string; message: string }
   /** Live mode: the training run's latest sample grid with its attention export (if the method has one). */
   | { type: 'live'; configName: string; step: number; cells: LiveCell[]; hasAttention: boolean }
-  | { type: 'liveEmpty'; message: string };
+  | { type: 'liveEmpty'; message: string }
+  /** The run's checkpoints (newest first) and the one in use: `selected` undefined means always the latest. */
+  | { type: 'checkpoints'; run: string; items: CheckpointChoice[]; selected?: string };
 
 /** Panel → host. */
 export type AttentionToHost =
   | { type: 'ready' }
-  | { type: 'generate'; caption: string; seed: number }
+  /** `checkpoint` absent: the latest checkpoint. */
+  | { type: 'generate'; caption: string; seed: number; checkpoint?: string }
   | { type: 'live'; on: boolean };
 
 export const ATTENTION_MAX_CAPTION = 500;
@@ -55,7 +67,8 @@ export function parseAttentionMessage(msg: unknown): AttentionToHost | undefined
       const caption = m.caption.trim();
       if (!caption || caption.length > ATTENTION_MAX_CAPTION) return undefined;
       if (typeof m.seed !== 'number' || !Number.isSafeInteger(m.seed) || m.seed < 0 || m.seed > 0xffffffff) return undefined;
-      return { type: 'generate', caption, seed: m.seed };
+      if (m.checkpoint !== undefined && !isCheckpointName(m.checkpoint)) return undefined;
+      return { type: 'generate', caption, seed: m.seed, ...(m.checkpoint !== undefined ? { checkpoint: m.checkpoint } : {}) };
     }
     case 'live':
       return typeof m.on === 'boolean' ? { type: 'live', on: m.on } : undefined;
@@ -105,6 +118,12 @@ export function parseHostToAttention(msg: unknown): HostToAttention | undefined 
     }
     case 'liveEmpty':
       return typeof m.message === 'string' ? (m as HostToAttention) : undefined;
+    case 'checkpoints': {
+      if (typeof m.run !== 'string' || !Array.isArray(m.items)) return undefined;
+      const ok = m.items.every((c: unknown) => isCheckpointName((c as { name?: unknown })?.name) && Number.isSafeInteger((c as { step?: unknown }).step));
+      if (!ok || (m.selected !== undefined && !isCheckpointName(m.selected))) return undefined;
+      return m as HostToAttention;
+    }
     default:
       return undefined;
   }

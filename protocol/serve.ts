@@ -14,8 +14,12 @@ export interface ServeAttention {
 
 /** Client → server. */
 export type ServeRequest =
-  /** Generate one image for `caption` with noise from `seed`; `size` caps the thumbnail side (default 128). */
-  | { id: number; type: 'generate'; caption: string; seed: number; size?: number }
+  /**
+   * Generate one image for `caption` with noise from `seed`; `size` caps the thumbnail side (default 128).
+   * `checkpoint` pins a checkpoint file of the served run (`step-NNNNNN.safetensors`, a bare name, never a
+   * path); without it the run's latest checkpoint is used.
+   */
+  | { id: number; type: 'generate'; caption: string; seed: number; size?: number; checkpoint?: string }
   /** Drop a queued request; a request being generated finishes but its result is not sent. */
   | { id: number; type: 'cancel' }
   /** The server's counters (how much work it really did), answered at once. */
@@ -46,6 +50,8 @@ export type ServeResponse =
       width: number;
       /** Checkpoint step the image came from. */
       step: number;
+      /** File name of that checkpoint (`step-NNNNNN.safetensors`). */
+      checkpoint: string;
       method: string;
       unknownWords: string[];
       /** Absent when the method has no word attention. */
@@ -59,6 +65,11 @@ export type ServeResponse =
 
 export const SERVE_MAX_CAPTION = 2000;
 export const SERVE_DEFAULT_SIZE = 128;
+
+/** A checkpoint file name as the trainer writes it; the only form a request may name one in, so it cannot leave the run folder. */
+export function isCheckpointName(name: unknown): name is string {
+  return typeof name === 'string' && /^step-\d{1,12}\.safetensors$/.test(name);
+}
 
 /** Validates and rebuilds one request; undefined for anything malformed. */
 export function parseServeRequest(msg: unknown): ServeRequest | undefined {
@@ -75,7 +86,11 @@ export function parseServeRequest(msg: unknown): ServeRequest | undefined {
     if (typeof m.size !== 'number' || !Number.isInteger(m.size) || m.size < 8 || m.size > 1024) return undefined;
     size = m.size;
   }
-  return { id: m.id, type: 'generate', caption: m.caption, seed: m.seed, ...(size !== undefined ? { size } : {}) };
+  if (m.checkpoint !== undefined && !isCheckpointName(m.checkpoint)) return undefined;
+  return {
+    id: m.id, type: 'generate', caption: m.caption, seed: m.seed,
+    ...(size !== undefined ? { size } : {}), ...(m.checkpoint !== undefined ? { checkpoint: m.checkpoint } : {}),
+  };
 }
 
 /** Light check of a server message (it is our own process, but a line may be a stray log). */

@@ -103,7 +103,12 @@ export type DashboardToHost =
   /** Save the shown run's sample grid at `step` as a PNG (the host asks where). */
   | { type: 'exportPng'; step: number }
   /** Draw these other runs of the config over the shown one (empty: none). */
-  | { type: 'overlay'; runIds: string[] };
+  | { type: 'overlay'; runIds: string[] }
+  /** Open the Attention panel on a sample grid caption (a cell or caption was clicked). */
+  | { type: 'inspectCaption'; caption: string };
+
+/** Captions are short sentences; anything longer is not one of the grid's. */
+export const MAX_CAPTION_CHARS = 500;
 
 const PLAIN_COMMANDS: ReadonlySet<string> = new Set<DashboardToHost['type']>([
   'ready', 'train', 'stop', 'showLog', 'openConfig', 'resume',
@@ -121,7 +126,7 @@ export function isRunId(value: unknown): value is string {
 /** Validates a message from the webview; anything unexpected is rejected. */
 export function parseDashboardMessage(msg: unknown): DashboardToHost | undefined {
   if (typeof msg !== 'object' || msg === null) return undefined;
-  const m = msg as { type?: unknown; step?: unknown; runIds?: unknown };
+  const m = msg as { type?: unknown; step?: unknown; runIds?: unknown; caption?: unknown };
   if (typeof m.type !== 'string') return undefined;
   // Rebuild the message instead of passing the webview's object through.
   if (PLAIN_COMMANDS.has(m.type)) return { type: m.type } as DashboardToHost;
@@ -133,6 +138,10 @@ export function parseDashboardMessage(msg: unknown): DashboardToHost | undefined
     const ids = m.runIds;
     if (!Array.isArray(ids) || ids.length > MAX_OVERLAY_RUNS || !ids.every(isRunId)) return undefined;
     return { type: 'overlay', runIds: [...new Set(ids as string[])] };
+  }
+  if (m.type === 'inspectCaption') {
+    const c = m.caption;
+    return typeof c === 'string' && c.trim() !== '' && c.length <= MAX_CAPTION_CHARS ? { type: 'inspectCaption', caption: c } : undefined;
   }
   return undefined;
 }

@@ -1,17 +1,20 @@
 // `t2i serve <config-or-run-dir>`: a warm generator for hovers and the
 // attention panel. It loads the latest checkpoint once, answers `generate`
 // requests one at a time (a queued request can be cancelled and then costs
-// nothing), reloads when a newer checkpoint appears, and caches results per
-// (caption, checkpoint, seed, size). See protocol/serve.ts for the messages.
+// nothing), reloads when a newer checkpoint appears or a request pins another
+// checkpoint of the run, and caches results per (caption, checkpoint, seed,
+// size). See protocol/serve.ts for the messages.
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../protocol/events';
 import {
-  parseServeRequest, SERVE_DEFAULT_SIZE, type ServeAttention, type ServeRequest, type ServeResponse,
+  isCheckpointName, parseServeRequest, SERVE_DEFAULT_SIZE, type ServeAttention, type ServeRequest, type ServeResponse,
 } from '../../protocol/serve';
 import { initBackend } from '../backend/select';
+import { RUN_FILES } from '../run/layout';
+import { loadCheckpoint } from '../train/checkpoint';
 import { encodePng } from '../data/png';
 import { Rng } from '../data/rng';
 import { buildAttentionExport } from '../train/attentionExport';
@@ -44,6 +47,17 @@ export function upscaleNearest(px: Uint8Array, size: number, factor: number): Ui
 /** Thumbnail side for an image of `imageSize` capped at `max`: an integer multiple when it fits, else the image itself. */
 export function thumbnailFactor(imageSize: number, max: number): number {
   return Math.max(1, Math.floor(max / imageSize));
+}
+
+/**
+ * The file of a checkpoint a request pins, inside `runDir`'s checkpoints
+ * folder; throws for anything but an existing `step-NNNNNN.safetensors` there.
+ */
+export function pinnedCheckpoint(runDir: string, name: string): string {
+  if (!isCheckpointName(name)) throw new Error(`"${name}" is not a checkpoint name (step-NNNNNN.safetensors)`);
+  const file = path.join(runDir, RUN_FILES.checkpointsDir, name);
+  if (!fs.existsSync(file)) throw new Error(`checkpoint ${name} is not in ${path.join(runDir, RUN_FILES.checkpointsDir)}`);
+  return file;
 }
 
 export interface GeneratorServerOptions {
@@ -152,21 +166,31 @@ export class GeneratorServer {
     }
   }
 
-  /** (Re)loads when the target's latest run or checkpoint changed. */
-  private ensureLatest(): Promise<LoadedRun> {
+  /** (Re)loads when the target's latest run or the wanted checkpoint (latest, or `pinned`) changed. */
+  private ensureLatest(pinned?: string): Promise<LoadedRun> {
     // One load at a time: start() and the first request may ask together.
-    const next = this.loading.then(() => this.loadIfNewer());
+    const next = this.loading.then(() => this.loadIfNewer(pinned));
     this.loading = next.catch(() => undefined);
     return next;
   }
 
   private loading: Promise<unknown> = Promise.resolve();
 
-  private async loadIfNewer(): Promise<LoadedRun> {
+  private async loadIfNewer(pinned?: string): Promise<LoadedRun> {
     const runDir = resolveRunDir(this.opts.target);
-    const checkpoint = latestCheckpoint(runDir);
+    const checkpoint = pinned ? pinnedCheckpoint(runDir, pinned) : latestCheckpoint(runDir);
     if (this.run && this.runDir === runDir && this.run.checkpoint === checkpoint) return this.run;
     const next = await loadRun(runDir, this.log);
+    if (next.checkpoint !== checkpoint) {
+      // loadRun took the latest; an older one is loaded over it into the fresh model, never into the served one.
+      try {
+        next.step = loadCheckpoint(checkpoint, next.method).step;
+        next.checkpoint = checkpoint;
+      } catch (e) {
+        next.method.dispose();
+        throw e;
+      }
+    }
     this.run?.method.dispose();
     this.run = next;
     this.runDir = runDir;
@@ -176,7 +200,7 @@ export class GeneratorServer {
   }
 
   private async generate(req: GenerateRequest): Promise<{ result: Omit<ResultResponse, 'id' | 'cached' | 'ms'>; cached: boolean }> {
-    const run = await this.ensureLatest();
+    const run = await this.ensureLatest(req.checkpoint);
     const size = req.size ?? SERVE_DEFAULT_SIZE;
     const key = JSON.stringify([run.checkpoint, req.seed, size, req.caption.trim().toLowerCase()]);
     const hit = this.cache.get(key);
@@ -216,7 +240,8 @@ export class GeneratorServer {
     const factor = thumbnailFactor(S, size);
     const png = encodePng(upscaleNearest(px, S, factor), S * factor, S * factor, 3).toString('base64');
     const result: Omit<ResultResponse, 'id' | 'cached' | 'ms'> = {
-      type: 'result', png, width: S * factor, step: run.step, method: run.cfg.method, unknownWords: enc.unknown,
+      type: 'result', png, width: S * factor, step: run.step, checkpoint: path.basename(run.checkpoint), method: run.cfg.method,
+      unknownWords: enc.unknown,
       ...(attention ? { attention } : {}),
     };
     this.cache.set(key, result);

@@ -20,6 +20,8 @@ export interface SoakOptions {
   threads?: number;
   /** Keep the run folder (default: removed afterwards). */
   keepRun?: boolean;
+  /** Called after every sample with the report so far, so a long soak can be watched (and stopped) midway. */
+  onSample?: (partial: SoakReport) => void;
 }
 
 export interface SoakSample {
@@ -61,6 +63,27 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
     const m = tf.memory();
     const p = process.memoryUsage();
     samples.push({ step, numTensors: m.numTensors, numBytes: m.numBytes, heapUsedMB: mb(p.heapUsed), rssMB: mb(p.rss) });
+    opts.onSample?.(report(step, undefined));
+  };
+  const report = (steps: number, r: { backend: { name: string; threads: number }; meanStepMs: number } | undefined): SoakReport => {
+    const base = samples[Math.min(1, samples.length - 1)];
+    const last = samples[samples.length - 1];
+    return {
+      date: new Date().toISOString(),
+      config: path.resolve(opts.configPath),
+      steps,
+      every: opts.every,
+      backend: r ? `${r.backend.name} x${r.backend.threads}` : 'running',
+      meanStepMs: r ? Math.round(r.meanStepMs * 10) / 10 : NaN,
+      samples,
+      growth: {
+        numTensors: last.numTensors - base.numTensors,
+        numBytes: last.numBytes - base.numBytes,
+        heapUsedMB: Math.round((last.heapUsedMB - base.heapUsedMB) * 100) / 100,
+        rssMB: Math.round((last.rssMB - base.rssMB) * 100) / 100,
+      },
+      note: `each sample is taken after \`step\` steps, before the next (after a forced GC); growth is from step ${base.step} to the last sample${r ? '' : ' (run still in progress)'}`,
+    };
   };
   const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 't2i-soak-')), 'run');
   let polled = 0;
@@ -76,24 +99,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
         return false;
       },
     });
-    const base = samples[Math.min(1, samples.length - 1)];
-    const last = samples[samples.length - 1];
-    return {
-      date: new Date().toISOString(),
-      config: path.resolve(opts.configPath),
-      steps: r.step,
-      every: opts.every,
-      backend: `${r.backend.name} x${r.backend.threads}`,
-      meanStepMs: Math.round(r.meanStepMs * 10) / 10,
-      samples,
-      growth: {
-        numTensors: last.numTensors - base.numTensors,
-        numBytes: last.numBytes - base.numBytes,
-        heapUsedMB: Math.round((last.heapUsedMB - base.heapUsedMB) * 100) / 100,
-        rssMB: Math.round((last.rssMB - base.rssMB) * 100) / 100,
-      },
-      note: `each sample is taken after \`step\` steps, before the next (after a forced GC); growth is from step ${base.step} to the last sample`,
-    };
+    return report(r.step, r);
   } finally {
     if (!opts.keepRun) fs.rmSync(path.dirname(runDir), { recursive: true, force: true });
     else process.stderr.write(`soak run folder: ${runDir}\n`);

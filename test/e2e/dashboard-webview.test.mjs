@@ -283,6 +283,14 @@ test('dashboard webview in headless Chromium: charts, overlay, diff, slider, gri
     await page.click('#export-png');
     assert.deepEqual((await posted()).filter((m) => m.type === 'exportPng'), [{ type: 'exportPng', step: 75000 }]);
 
+    // ---- a generated cell and a caption open the Attention panel on their caption; real cells do not ----
+    await page.locator('#grids .grid-frame:has(#sample-img) .grid-cell[data-cell="2"]').click();
+    await page.locator('#grids .grid-frame:has(#real-img) .grid-cell[data-cell="3"]').click();
+    await page.locator('#captions li[data-cell="4"]').click();
+    const inspected = (await posted()).filter((m) => m.type === 'inspectCaption').map((m) => m.caption);
+    const cellCaptions = await page.$$eval('#captions li', (lis) => lis.map((li) => li.textContent));
+    assert.deepEqual(inspected, [cellCaptions[2], cellCaptions[4]]);
+
     // ---- overlay another run, and its config diff ----
     await page.locator('#run-picker vscode-checkbox[data-run-id="20261121-180000"]').click();
     await page.waitForFunction(() => window.__posted.some((m) => m.type === 'overlay'));

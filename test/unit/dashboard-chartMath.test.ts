@@ -94,4 +94,8 @@ test('webview messages for export, resume and overlays are validated', () => {
   assert.equal(parseDashboardMessage({ type: 'overlay', runIds: ['..'] }), undefined);
   assert.equal(parseDashboardMessage({ type: 'overlay', runIds: 'x' }), undefined);
   assert.equal(parseDashboardMessage({ type: 'overlay', runIds: Array(7).fill('a') }), undefined);
+  assert.deepEqual(parseDashboardMessage({ type: 'inspectCaption', caption: 'a red circle', configPath: '/etc' }), { type: 'inspectCaption', caption: 'a red circle' });
+  assert.equal(parseDashboardMessage({ type: 'inspectCaption', caption: '  ' }), undefined);
+  assert.equal(parseDashboardMessage({ type: 'inspectCaption', caption: 'x'.repeat(501) }), undefined);
+  assert.equal(parseDashboardMessage({ type: 'inspectCaption', caption: 7 }), undefined);
 });

@@ -93,7 +93,7 @@ test('a weight snapshot scores the weights of its step while training changes th
   const ds = openDataset(cfg);
   const vocab = Vocabulary.fromCaptions(allCaptions(ds));
   const method = createMethod(cfg, vocab.size, new Rng(1));
-  const batcher = new Batcher(ds.train, vocab, cfg.text.maxWords, new Rng(2));
+  const batcher = new Batcher(ds.train, vocab, cfg.text.maxWords, cfg.imageSize, new Rng(2));
   const ids = tf.tensor2d(new Int32Array(2 * cfg.text.maxWords).fill(1), [2, cfg.text.maxWords], 'int32');
   const noise = tf.tensor2d(Float32Array.from({ length: 2 * method.noiseDim }, (_, i) => Math.sin(i)), [2, method.noiseDim]);
   const look = () => tf.tidy(() => Array.from(method.generate(ids, noise).dataSync()));

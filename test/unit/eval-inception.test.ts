@@ -81,7 +81,7 @@ test('a tfjs graph model in the converted-Inception format: pool3 and class outp
     images.forEach((im, k) => px.set(im, k * S * S * 3));
     const x = tf.sub(tf.div(tf.image.resizeBilinear(tf.tensor4d(px, [images.length, S, S, 3]), [side, side]), 127.5), 1);
     const p = tf.matMul(tf.relu(tf.mean(x, [1, 2])) as tf.Tensor2D, tf.tensor2d(w1, [3, 2048]));
-    return [p.arraySync(), tf.softmax(tf.matMul(p, tf.tensor2d(w2, [2048, 10]))).arraySync()];
+    return [p.arraySync() as number[][], tf.softmax(tf.matMul(p, tf.tensor2d(w2, [2048, 10]))).arraySync() as number[][]];
   });
   assert.equal(got.features.length, 11);
   assert.equal(got.features[0].length, 2048);

@@ -4,6 +4,7 @@
 // draws what the host sends (protocol/attention.ts), checked on arrival.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { parseHostToAttention, type AttentionResult, type HostToAttention, type LiveCell } from '../../protocol/attention';
+import { checkpointOptions } from './checkpointOptions';
 import type { ServeAttention } from '../../protocol/serve';
 import { heatmapRgba, legendGradient, peakWord } from './heatmap';
 import css from './style.css';
@@ -27,6 +28,8 @@ const LAYOUT = `
     <vscode-button id="go" title="Generate the image and its word attention">Generate</vscode-button>
     <label class="row" title="Follow the training run's latest sample grid (its fixed captions)"><input id="live" type="checkbox"> Live</label>
   </div>
+  <label class="row" for="checkpoint" title="The checkpoint of the config's latest run that generates the image">Checkpoint
+    <select id="checkpoint"><option value="">Latest</option></select></label>
 </form>
 <div id="status" class="status muted" role="status" aria-live="polite"></div>
 <div id="banner" class="banner" role="note" hidden></div>
@@ -54,6 +57,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const captionInput = $<HTMLInputElement>('caption');
 const seedInput = $<HTMLInputElement>('seed');
 const liveBox = $<HTMLInputElement>('live');
+const checkpointSelect = $<HTMLSelectElement>('checkpoint');
 const statusEl = $('status');
 const banner = $('banner');
 const resultEl = $('result');
@@ -173,7 +177,8 @@ function onResult(r: AttentionResult): void {
   state.seed = r.seed;
   save();
   const unknown = r.unknownWords.length ? ` · left out (not in the vocabulary): ${r.unknownWords.join(', ')}` : '';
-  statusEl.textContent = `${r.configName} · ${r.method} · checkpoint step ${r.step} · seed ${r.seed}${unknown}`;
+  const pinned = checkpointSelect.value ? '' : ' (latest)';
+  statusEl.textContent = `${r.configName} · ${r.method} · checkpoint step ${r.step}${pinned} · seed ${r.seed}${unknown}`;
   setBanner(r.attention ? undefined : noAttentionText(r.method));
   show({ image: r.image, attention: r.attention });
 }
@@ -234,6 +239,11 @@ window.addEventListener('message', (e: MessageEvent) => {
       liveSection.hidden = true;
       setBanner(m.message);
       break;
+    case 'checkpoints':
+      checkpointSelect.replaceChildren(...checkpointOptions(m.items).map((o) => new Option(o.label, o.value)));
+      checkpointSelect.value = m.selected ?? '';
+      checkpointSelect.title = m.run ? `Checkpoints of run ${m.run}` : 'The config has no run yet';
+      break;
   }
 });
 
@@ -248,7 +258,8 @@ function generate(): void {
     setBanner('The seed must be a whole number ≥ 0.', 'error');
     return;
   }
-  vscode.postMessage({ type: 'generate', caption, seed });
+  const checkpoint = checkpointSelect.value || undefined;
+  vscode.postMessage({ type: 'generate', caption, seed, ...(checkpoint ? { checkpoint } : {}) });
 }
 
 function setLive(on: boolean, tell = true): void {
@@ -265,6 +276,9 @@ $('ask').addEventListener('submit', (e) => {
 });
 $('go').addEventListener('click', generate);
 liveBox.addEventListener('change', () => setLive(liveBox.checked));
+checkpointSelect.addEventListener('change', () => {
+  if (captionInput.value.trim()) generate();
+});
 opacityInput.addEventListener('input', () => {
   state.opacity = Number(opacityInput.value);
   save();

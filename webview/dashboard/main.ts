@@ -223,6 +223,7 @@ const chart = new LossChart($<HTMLCanvasElement>('loss-chart'), pickStep, (range
 });
 const metricsChart = new MetricsChart($<HTMLCanvasElement>('metrics-chart'), $('metrics-legend'), pickStep);
 const samples = new SamplesView($('grids'), $<HTMLOListElement>('captions'));
+samples.onInspect = (caption) => vscode.postMessage({ type: 'inspectCaption', caption });
 const compare = new CompareView($('compare-card'), $('run-picker'), $('config-diff'), (ids) => {
   persisted = { ...persisted, overlays: ids };
   save();

@@ -65,6 +65,8 @@ export class SamplesView {
   private zoom: GridZoom = 'fit';
   /** The whole zoom the grids are drawn at now (for tests and the zoom menu). */
   scale = 1;
+  /** Called with a cell's caption when the user clicks a generated cell or a caption (opens the Attention panel). */
+  onInspect?: (caption: string) => void;
 
   constructor(private readonly grids: HTMLElement, captions: HTMLOListElement) {
     this.generated = this.figure('sample-img', 'Generated');
@@ -111,6 +113,15 @@ export class SamplesView {
       list.addEventListener('pointerover', (e) => this.highlight(cellOf(e.target)));
       list.addEventListener('pointerleave', () => this.highlight(undefined));
     }
+    for (const target of [this.generated.overlay, captions, this.stripCaptions]) {
+      target.addEventListener('click', (e) => this.inspect(cellOf(e.target)));
+    }
+  }
+
+  /** A generated cell or caption was clicked: hand its caption to the Attention panel. */
+  private inspect(cell: string | undefined): void {
+    const caption = cell === undefined ? undefined : this.current?.meta?.captions[Number(cell)];
+    if (caption) this.onInspect?.(caption);
   }
 
   show(snap: SampleSnapshot | undefined): void {
@@ -190,7 +201,7 @@ export class SamplesView {
       cell.className = 'grid-cell';
       cell.dataset.cell = String(i);
       const text = meta.captions[i];
-      if (text) cell.title = `${i + 1}. ${text}`;
+      if (text) cell.title = f === this.generated ? `${i + 1}. ${text}\nClick to inspect its word attention` : `${i + 1}. ${text}`;
       f.overlay.append(cell);
     }
   }
