@@ -28,7 +28,7 @@ import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
 import { discriminatorLoss, generatorAdversarialLoss, StageDiscriminator } from './discriminators';
 import { GlamGenerator, type GlamOutput } from './glam';
-import { lengthsOf } from './stream';
+import { lengthsOf } from '../text/lengths';
 import type { FrozenStream } from './streamPretrain';
 
 export interface MirrorganOptions {

@@ -96,16 +96,6 @@ export function prefixMask(counts: ArrayLike<number>, width: number): tf.Tensor2
   return tf.tensor2d(Float32Array.from({ length: b * width }, (_, k) => (k % width < counts[Math.floor(k / width)] ? 1 : 0)), [b, width]);
 }
 
-/** Real word count of each row of 0-padded ids. */
-export function lengthsOf(ids: tf.Tensor2D): Int32Array {
-  const [b, t] = ids.shape;
-  const data = ids.dataSync();
-  return Int32Array.from({ length: b }, (_, i) => {
-    let n = 0;
-    while (n < t && data[i * t + n] !== 0) n++;
-    return n;
-  });
-}
 
 export class StreamCaptioner implements Checkpointable {
   readonly name = 'stream';

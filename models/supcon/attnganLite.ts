@@ -33,7 +33,8 @@ import type { EncodedText } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
 import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
-import { encodeText, generatedSupcon, lengthsOf, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { encodeText, generatedSupcon, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { lengthsOf } from '../text/lengths';
 
 const LEAK = 0.2;
 /** BCE with logits against 1 and against 0, averaged. */

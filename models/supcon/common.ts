@@ -6,14 +6,6 @@ import type { SupconConfig } from '../config/config';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { modeLabels, supconLoss } from './supconLoss';
 
-/** Real word counts of 0-padded ids [B, T]. */
-export function lengthsOf(ids: tf.Tensor2D): Int32Array {
-  const [b, t] = ids.shape;
-  const v = ids.dataSync();
-  const out = new Int32Array(b);
-  for (let i = 0; i < b; i++) for (let k = 0; k < t; k++) if (v[i * t + k] !== 0) out[i] = k + 1;
-  return out;
-}
 
 /** Frozen text features: words [B, T, D], sentence [B, D], mask [B, T]. */
 export function encodeText(enc: FrozenEncoders, ids: tf.Tensor2D, lengths: ArrayLike<number>) {

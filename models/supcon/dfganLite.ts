@@ -28,7 +28,8 @@ import { upsampleNearest2x } from '../layers/upsample';
 import { Adam } from '../train/adam';
 import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
-import { encodeText, generatedSupcon, hingeFake, hingeReal, lengthsOf, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { encodeText, generatedSupcon, hingeFake, hingeReal, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { lengthsOf } from '../text/lengths';
 
 const LEAK = 0.2;
 

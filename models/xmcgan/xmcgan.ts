@@ -30,6 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig, XmcganConfig } from '../config/config';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { Ema } from '../layers/ema';
+import { lengthsOf } from '../text/lengths';
 import { Params, type RandomSource } from '../layers/params';
 import { maskedMean } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
@@ -51,16 +52,6 @@ function sliceBatch(b: Batch, start: number, size: number): Batch {
   };
 }
 
-/** Real word count of each 0-padded row of ids. */
-function lengthsOf(ids: tf.Tensor2D): Int32Array {
-  const [b, t] = ids.shape;
-  const d = ids.dataSync();
-  return Int32Array.from({ length: b }, (_, i) => {
-    let n = 0;
-    while (n < t && d[i * t + n] !== 0) n++;
-    return n;
-  });
-}
 
 const firstHalf = <T extends tf.Tensor>(x: T, h: number): T => tf.slice(x, 0, h) as T;
 const secondHalf = <T extends tf.Tensor>(x: T, h: number): T => tf.slice(x, h, h) as T;

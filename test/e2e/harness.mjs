@@ -99,6 +99,17 @@ export function makeProfile(files, settings = {}) {
   return p;
 }
 
+/**
+ * Profile settings that open the workspace untrusted (Restricted Mode) without
+ * the startup trust dialog; pair with `startCodeServer(p, { workspaceTrust: true })`.
+ */
+export const untrustedSettings = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'always',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
 /** Rewrites User/settings.json; the running workbench picks the change up live. */
 export function writeSettings(profile, settings) {
   let current = {};
@@ -122,8 +133,13 @@ export async function installExtension(profile, vsix) {
   await run(CODE_SERVER, [...csArgs(profile), '--install-extension', vsix, '--force'], { env: csEnv(profile), maxBuffer: 16 << 20 });
 }
 
-/** Starts code-server on a free local port; resolves once /healthz answers. */
-export async function startCodeServer(profile) {
+/**
+ * Starts code-server on a free local port; resolves once /healthz answers.
+ * `workspaceTrust: true` keeps Workspace Trust on (no --disable-workspace-trust);
+ * with the profile settings of `untrustedSettings` the workspace then opens in
+ * Restricted Mode.
+ */
+export async function startCodeServer(profile, { workspaceTrust = false } = {}) {
   const port = await freePort();
   const logFile = path.join(profile.dir, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
@@ -135,7 +151,7 @@ export async function startCodeServer(profile) {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       profile.workspace,

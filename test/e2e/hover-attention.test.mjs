@@ -1,8 +1,10 @@
 // Caption hover and attention side panel, in real VS Code (code-server):
-// a tiny run is trained with the CLI first, then hovering a line of a
-// `*.captions.txt` shows a generated image from its latest checkpoint, and
-// "Inspect attention" opens the side panel on that caption (the baseline has
-// no word attention, which the panel says).
+// a tiny MirrorGAN run (3 stages at 64 px, so word attention at two stages;
+// its DAMSM encoders and STREAM captioner are pretrained first, a few steps
+// each) is trained with the CLI, then hovering a line of a `*.captions.txt`
+// shows a generated image from its latest checkpoint, and "Inspect attention"
+// opens the side panel on that caption: one heatmap per word per stage, and a
+// checkpoint picker that regenerates from an older checkpoint.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,13 +21,17 @@ const run = promisify(execFile);
 const CONFIG = 'shapes-hover.t2i.json';
 const CAPTIONS = 'demo.captions.txt';
 
+// Trains in about 15 s on two busy cores: widths and pretraining steps are the schema's small end.
 const tinyConfig = {
   name: 'shapes-hover',
-  method: 'baseline',
-  imageSize: 32,
-  dataset: { kind: 'shapes', count: 120, seed: 3 },
-  baseline: { zDim: 16, embedDim: 16, textDim: 16, ngf: 8, ndf: 8 },
-  train: { batchSize: 8, steps: 4, sampleEvery: 2, checkpointEvery: 2, seed: 1 },
+  method: 'mirrorgan',
+  imageSize: 64,
+  dataset: { kind: 'shapes', count: 96, seed: 3 },
+  text: { maxWords: 8 },
+  damsm: { embedDim: 16, hidden: 16, imageWidth: 8, batchSize: 16, steps: 4, evalEvery: 4, checkpointEvery: 4 },
+  stream: { embedDim: 16, hidden: 16, imageWidth: 8, batchSize: 16, steps: 4, evalEvery: 4, checkpointEvery: 4 },
+  mirrorgan: { stages: 3, zDim: 8, caDim: 8, ngf: 4, ndf: 4, resBlocks: 0 },
+  train: { batchSize: 4, steps: 4, sampleEvery: 2, checkpointEvery: 2, seed: 1 },
   preview: { count: 4 },
 };
 
@@ -135,18 +141,51 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
       return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0 && !document.querySelector('#result')?.hidden;
     }, null, { timeout: 60_000 });
     assert.equal(await panel.inputValue('#caption'), 'a blue square');
-    const bannerText = (await panel.textContent('#banner')) ?? '';
-    assert.match(bannerText, /has no word attention/);
-    assert.ok(await panel.isVisible('#banner'));
-    assert.match((await panel.textContent('#status')) ?? '', /checkpoint step \d+/);
+    assert.equal(await panel.isVisible('#banner'), false, 'no "no attention" banner for MirrorGAN');
+    assert.match((await panel.textContent('#status')) ?? '', /mirrorgan · checkpoint step 4 \(latest\)/);
+
+    // ---- One heatmap per word, at each stage ----
+    const stages = await panel.$$eval('#stage-select option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+    assert.deepEqual(stages.map((s) => s.text), ['stage1 (16×16)', 'stage2 (32×32)'], 'MirrorGAN at 64 px with 3 stages attends at two');
+    for (const stage of stages) {
+      await panel.selectOption('#stage-select', stage.value);
+      const tiles = await panel.$$eval('#tiles .tile', (ts) => ts.map((t) => {
+        const img = t.querySelector('img');
+        const cv = t.querySelector('canvas.heat');
+        return {
+          word: t.querySelector('.label')?.textContent,
+          image: img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+          heat: cv instanceof HTMLCanvasElement ? cv.width : 0,
+          shown: t.getBoundingClientRect().width > 20,
+        };
+      }));
+      assert.deepEqual(tiles.map((t) => t.word), ['a', 'blue', 'square'], `one tile per word at ${stage.text}`);
+      const side = Number(/(\d+)×/.exec(stage.text)[1]);
+      for (const t of tiles) assert.ok(t.image && t.heat === side && t.shown, `tile "${t.word}" at ${stage.text}: ${JSON.stringify(t)}`);
+    }
+    // Click a word: it becomes the enlarged one.
+    await panel.click('#tiles .tile:nth-child(3)');
+    assert.match((await panel.textContent('#big-word')) ?? '', /square/);
     await page.mouse.move(700, 450);
     await page.waitForTimeout(300);
     await shot(page, 'h2-attention-panel');
+
+    // ---- The checkpoint picker: the run's checkpoints, latest by default ----
+    const choices = await panel.$$eval('#checkpoint option', (os) => os.map((o) => o.textContent));
+    assert.deepEqual(choices, ['Latest (step 4)', 'Step 4', 'Step 2']);
+    assert.equal(await panel.inputValue('#checkpoint'), '');
+    await panel.selectOption('#checkpoint', 'step-000002.safetensors');
+    await panel.waitForFunction(() => /checkpoint step 2 · seed/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await panel.$$eval('#tiles .tile', (ts) => ts.length), 3, 'still one heatmap per word');
+    await shot(page, 'h2b-attention-checkpoint');
+    await panel.selectOption('#checkpoint', '');
+    await panel.waitForFunction(() => /checkpoint step 4 \(latest\)/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
 
     // ---- A caption typed in the panel ----
     await panel.fill('#caption', 'a green triangle');
     await panel.press('#caption', 'Enter');
     await panel.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('seed 0') && document.querySelector('#caption')?.value === 'a green triangle', null, { timeout: 30_000 });
+    await panel.waitForFunction(() => [...document.querySelectorAll('#tiles .tile .label')].map((l) => l.textContent).join(' ') === 'a green triangle', null, { timeout: 30_000 });
 
     // ---- Light theme ----
     await runCommand(page, 'Preferences: Color Theme');

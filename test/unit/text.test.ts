@@ -1,3 +1,6 @@
+import { lengthsOf } from '../../models/text/lengths';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tokenize } from '../../models/text/tokenize';
@@ -44,4 +47,10 @@ test('vocabulary JSON round trip and bad file message', () => {
   const v = Vocabulary.fromCaptions(['x y']);
   assert.deepEqual(Vocabulary.fromJSON(JSON.parse(JSON.stringify(v))).words, v.words);
   assert.throws(() => Vocabulary.fromJSON({ nope: 1 }, 'run/vocab.json'), /run\/vocab\.json: expected/);
+});
+
+test('lengthsOf counts the words before the padding of each row', () => {
+  const ids = tf.tensor2d([[4, 5, 6, 0, 0], [7, 0, 0, 0, 0], [1, 2, 3, 4, 5], [0, 0, 0, 0, 0]], [4, 5], 'int32');
+  assert.deepEqual([...lengthsOf(ids)], [3, 1, 5, 0]);
+  ids.dispose();
 });

@@ -128,6 +128,11 @@ function renderChart(): void {
     plugins: { legend: { display: true }, tooltip: { mode: 'nearest' as const, intersect: false } },
   };
   applyChartTheme(options, theme);
+  // What is drawn, for tests and screen readers: one "label|points" per run.
+  const box = $('chart').parentElement!;
+  box.dataset.series = datasets.map((d) => `${d.label}|${d.data.length}`).join(';');
+  box.dataset.x = x;
+  box.dataset.metric = metric;
   chart?.destroy();
   chart = new Chart($<HTMLCanvasElement>('chart'), { type: 'line', data: { datasets }, options });
 }
