@@ -60,6 +60,8 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
 
   /** Opens the panel on a caption (from a hover link or a command). */
   async inspect(configPath: string, caption: string, seed: number): Promise<void> {
+    // A pin belongs to one config's run; another config starts at its latest.
+    if (configPath !== this.configPath) this.pinned = undefined;
     this.configPath = configPath;
     this.queued = { caption, seed };
     this.setLive(false);
@@ -98,6 +100,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
   private async config(): Promise<string | undefined> {
     if (this.configPath && fs.existsSync(this.configPath)) return this.configPath;
     this.configPath = await resolveConfig(undefined, 'Attention');
+    this.pinned = undefined;
     return this.configPath;
   }
 

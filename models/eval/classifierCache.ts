@@ -39,7 +39,7 @@ export interface ClassifierInfo {
   training: ClassifierTraining;
   dataset: string;
   trainImages: number;
-  /** Top-1 on the real test split (NaN when it has no labelled items). */
+  /** Top-1 on the real test split, over the classes seen in training (NaN when it has none). */
   testAccuracy: number;
   trainAccuracy: number;
 }
@@ -80,9 +80,13 @@ function numClassesOf(ds: T2IDataset): number {
   return Math.max(ds.numClasses ?? 0, max + 1);
 }
 
-/** Top-1 accuracy of a classifier on the labelled items of a split (at most `limit`). */
-export function classifierAccuracy(model: LabelClassifier, split: DatasetSplit, limit = 2000): number {
-  const items = labelledItems(split).slice(0, limit);
+/**
+ * Top-1 accuracy of a classifier on the labelled items of a split (at most
+ * `limit`), counting only classes in `known` when given: classes it never saw
+ * in training (shapes' held-out pairs) cannot be predicted.
+ */
+export function classifierAccuracy(model: LabelClassifier, split: DatasetSplit, limit = 2000, known?: Set<number>): number {
+  const items = labelledItems(split).filter((i) => !known || known.has(split.label(i)!)).slice(0, limit);
   if (!items.length) return NaN;
   const { probs } = model.describe(items.map((i) => split.image(i)));
   let hits = 0;
@@ -121,7 +125,8 @@ export function trainLabelClassifier(ds: T2IDataset, training: ClassifierTrainin
   // Statistics of the raw features (the standardisation is still the identity here).
   const sample = Array.from({ length: Math.min(2000, items.length) }, (_, k) => ds.train.image(items[Math.floor((k * items.length) / Math.min(2000, items.length))]));
   model.setFeatureStatistics(model.describe(sample).features);
-  return { model, trainAccuracy: classifierAccuracy(model, ds.train), testAccuracy: classifierAccuracy(model, ds.test) };
+  const seen = new Set(items.map((i) => ds.train.label(i)!));
+  return { model, trainAccuracy: classifierAccuracy(model, ds.train), testAccuracy: classifierAccuracy(model, ds.test, 2000, seen) };
 }
 
 export function saveClassifier(file: string, model: LabelClassifier, info: ClassifierInfo): void {

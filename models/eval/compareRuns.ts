@@ -112,15 +112,16 @@ export async function compareRuns(opts: CompareOptions): Promise<{ report: Compa
   return { report, jsonFile };
 }
 
-/** The report as a text table: one row per run, one column per metric (the headline ones when there are many). */
+/** The report as a text table: one row per run, one column per metric (the first `maxMetrics`, no std columns). */
 export function compareTable(report: CompareReport, maxMetrics = 8): string {
-  const metrics = report.metricNames.slice(0, maxMetrics);
+  const headline = report.metricNames.filter((m) => !m.endsWith('_std'));
+  const metrics = headline.slice(0, maxMetrics);
   const header = ['run', 'method', 'steps', 'wall', ...metrics];
   const fmt = (v: number | undefined) => (v === undefined ? '-' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4));
   const wall = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
   const rows = report.runs.map((r) => [r.name, r.method, String(r.steps), wall(r.wallSeconds), ...metrics.map((m) => fmt(r.final[m]))]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k < 2 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
-  const more = report.metricNames.length > metrics.length ? [`(${report.metricNames.length - metrics.length} more metrics in the JSON)`] : [];
+  const more = report.metricNames.length > metrics.length ? [`(${report.metricNames.length - metrics.length} more metrics, std columns included, in the JSON)`] : [];
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...more].join('\n');
 }

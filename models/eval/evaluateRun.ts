@@ -135,7 +135,8 @@ export async function evaluateRun(opts: EvaluateOptions): Promise<EvaluationRepo
       else notes.push(`oracle: only defined for the shapes dataset, not "${ds.kind}"`);
     }
 
-    const needsEncoders = opts.metrics.includes('rprec') || (opts.features ?? ['damsm']).includes('damsm');
+    const featureMetricsWanted = opts.metrics.some((m) => m === 'fid' || m === 'kid' || m === 'is');
+    const needsEncoders = opts.metrics.includes('rprec') || (featureMetricsWanted && (opts.features ?? ['damsm']).includes('damsm'));
     if (needsEncoders) {
       try {
         encoders = await loadFrozenEncoders(cfg, source, { log, mustExist: true });

@@ -25,7 +25,7 @@ export interface FeatureNet {
 }
 
 export function classifierFeatureNet(c: CachedClassifier): FeatureNet {
-  const acc = Number.isFinite(c.info.testAccuracy) ? `, ${(100 * c.info.testAccuracy).toFixed(1)}% top-1 on real test images` : '';
+  const acc = Number.isFinite(c.info.testAccuracy) ? `, ${(100 * c.info.testAccuracy).toFixed(1)}% top-1 on real test images of the classes it was trained on` : '';
   return {
     id: 'cls',
     description: `*_cls: a small label classifier trained on this dataset's train labels (${c.info.sizes.numClasses} classes${acc}): penultimate ${c.info.sizes.featureDim}-d features for FID/KID, softmax for IS. Not Inception: not comparable to papers' numbers`,

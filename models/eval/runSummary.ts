@@ -1,5 +1,6 @@
 // What `t2i compare` reads from a run folder: method, steps, training wall
-// time and every metric over steps and seconds, from events.jsonl alone.
+// time (up to its last training event) and every metric over steps and
+// seconds, from events.jsonl alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ComparedRun, CurvePoint } from '../../protocol/compare';
@@ -33,13 +34,25 @@ export function summarizeRun(runDir: string): ComparedRun {
   const seconds = trainingSeconds(events);
   const started = events.find((e) => e.type === 'run_started');
   let steps = 0;
+  let trainedSeconds = 0;
+  // When each step was trained: evaluations (in the background, or by t2i eval long after
+  // the run) are placed at the time of the step they score, and do not count as training.
+  const stepSeconds = new Map<number, number>();
+  events.forEach((e, i) => {
+    if (e.type === 'step' || e.type === 'checkpoint' || e.type === 'done' || e.type === 'run_started') {
+      trainedSeconds = seconds[i];
+      const step = e.type === 'run_started' ? e.startStep : e.step;
+      if (!stepSeconds.has(step)) stepSeconds.set(step, seconds[i]);
+    }
+  });
   const curves: Record<string, CurvePoint[]> = {};
   events.forEach((e, i) => {
     if ('step' in e && typeof e.step === 'number') steps = Math.max(steps, e.step);
     if (e.type !== 'metrics') return;
+    const at = stepSeconds.get(e.step) ?? Math.min(seconds[i], trainedSeconds);
     for (const [k, v] of Object.entries(e.metrics)) {
       if (!Number.isFinite(v)) continue;
-      (curves[k] ??= []).push({ step: e.step, seconds: Math.round(seconds[i] * 10) / 10, value: v });
+      (curves[k] ??= []).push({ step: e.step, seconds: Math.round(at * 10) / 10, value: v });
     }
   });
   const final: Record<string, number> = {};
@@ -54,7 +67,7 @@ export function summarizeRun(runDir: string): ComparedRun {
     name: `${stem}/${path.basename(abs)}`,
     method: started?.type === 'run_started' ? started.method : 'unknown',
     steps,
-    wallSeconds: Math.round((seconds[seconds.length - 1] ?? 0) * 10) / 10,
+    wallSeconds: Math.round(trainedSeconds * 10) / 10,
     final,
     curves,
   };

@@ -74,9 +74,12 @@ export class SlicedEvaluator {
     return ran;
   }
 
-  /** Runs everything queued to the end, ignoring the budget (the run is finishing). */
-  drain(): void {
-    while (this.running) this.runSlice();
+  /** Runs everything queued to the end, ignoring the budget (the run is finishing); `afterSlice` keeps a heartbeat going. */
+  drain(afterSlice?: () => void): void {
+    while (this.running) {
+      this.runSlice();
+      afterSlice?.();
+    }
     this.lastTick = this.clock();
   }
 

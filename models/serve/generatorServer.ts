@@ -199,17 +199,36 @@ export class GeneratorServer {
     return next;
   }
 
-  private async generate(req: GenerateRequest): Promise<{ result: Omit<ResultResponse, 'id' | 'cached' | 'ms'>; cached: boolean }> {
-    const run = await this.ensureLatest(req.checkpoint);
-    const size = req.size ?? SERVE_DEFAULT_SIZE;
-    const key = JSON.stringify([run.checkpoint, req.seed, size, req.caption.trim().toLowerCase()]);
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.stats.cacheHits++;
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return { result: hit, cached: true };
+  /** The checkpoint file a request would be served from, or undefined when that cannot be told without loading. */
+  private wantedCheckpoint(pinned?: string): string | undefined {
+    try {
+      const runDir = resolveRunDir(this.opts.target);
+      return pinned ? pinnedCheckpoint(runDir, pinned) : latestCheckpoint(runDir);
+    } catch {
+      return undefined;
     }
+  }
+
+  private cacheGet(key: string): Omit<ResultResponse, 'id' | 'cached' | 'ms'> | undefined {
+    const hit = this.cache.get(key);
+    if (!hit) return undefined;
+    this.stats.cacheHits++;
+    this.cache.delete(key);
+    this.cache.set(key, hit);
+    return hit;
+  }
+
+  private async generate(req: GenerateRequest): Promise<{ result: Omit<ResultResponse, 'id' | 'cached' | 'ms'>; cached: boolean }> {
+    const size = req.size ?? SERVE_DEFAULT_SIZE;
+    const keyFor = (checkpoint: string) => JSON.stringify([checkpoint, req.seed, size, req.caption.trim().toLowerCase()]);
+    // Look in the cache before (re)loading: hovers (latest) and a pinned panel take turns without reloads.
+    const wanted = this.wantedCheckpoint(req.checkpoint);
+    const early = wanted && this.cacheGet(keyFor(wanted));
+    if (early) return { result: early, cached: true };
+    const run = await this.ensureLatest(req.checkpoint);
+    const key = keyFor(run.checkpoint);
+    const hit = this.cacheGet(key);
+    if (hit) return { result: hit, cached: true };
     const maxWords = run.cfg.text.maxWords;
     const enc = run.vocab.encode(req.caption, maxWords);
     const rng = new Rng(req.seed);

@@ -160,7 +160,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (step % t.checkpointEvery === 0) writeCheckpoint(step);
       },
       finish(step) {
-        evaluator?.evaluator.drain(); // the last evaluations, before the final checkpoint
+        evaluator?.evaluator.drain(() => ctx.heartbeat()); // the last evaluations, before the final checkpoint
         if (sampledAt !== step) writeSamples(step);
         if (checkpointedAt !== step) writeCheckpoint(step);
       },

@@ -141,6 +141,9 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
       return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0 && !document.querySelector('#result')?.hidden;
     }, null, { timeout: 60_000 });
     assert.equal(await panel.inputValue('#caption'), 'a blue square');
+    // Give the panel the side bar's height, as a user inspecting attention would: collapse the Runs view.
+    const runsHeader = page.locator('.pane-header', { hasText: /^Runs/i }).first();
+    if ((await runsHeader.getAttribute('aria-expanded')) === 'true') await runsHeader.click();
     assert.equal(await panel.isVisible('#banner'), false, 'no "no attention" banner for MirrorGAN');
     assert.match((await panel.textContent('#status')) ?? '', /mirrorgan · checkpoint step 4 \(latest\)/);
 
@@ -167,6 +170,7 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     await panel.click('#tiles .tile:nth-child(3)');
     assert.match((await panel.textContent('#big-word')) ?? '', /square/);
     await page.mouse.move(700, 450);
+    await panel.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(300);
     await shot(page, 'h2-attention-panel');
 
@@ -177,6 +181,7 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     await panel.selectOption('#checkpoint', 'step-000002.safetensors');
     await panel.waitForFunction(() => /checkpoint step 2 · seed/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
     assert.equal(await panel.$$eval('#tiles .tile', (ts) => ts.length), 3, 'still one heatmap per word');
+    await panel.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'h2b-attention-checkpoint');
     await panel.selectOption('#checkpoint', '');
     await panel.waitForFunction(() => /checkpoint step 4 \(latest\)/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
@@ -192,6 +197,7 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Light Modern/ }).first().click();
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     await panel.waitForFunction(() => document.body.classList.contains('vscode-light'), null, { timeout: 15_000 });
+    await panel.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(300);
     await shot(page, 'h3-attention-panel-light');
 

@@ -2,7 +2,8 @@
 // workspace opened untrusted is in Restricted Mode, where T2I: Train is
 // refused with a message that says why and starts nothing, while the
 // dashboard of a past run (trained with the CLI before VS Code started) still
-// opens and shows its losses and samples.
+// opens and shows its losses and samples; the attention panel opens but says
+// it does not load checkpoints there.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,6 +86,7 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     assert.match(message, /T2I Lab: training "shapes-trust" is disabled in Restricted Mode/);
     assert.match(message, /Trust the workspace to allow it/);
     assert.ok(await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).count(), 'offers Manage Workspace Trust');
+    await page.waitForTimeout(800); // the toast slides in
     await shot(page, 't1-train-refused-restricted');
     // Nothing was started: still one run folder, a while later.
     await page.waitForTimeout(3000);
@@ -102,6 +104,16 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     await page.mouse.move(700, 450);
     await page.waitForTimeout(500);
     await shot(page, 't2-dashboard-restricted');
+
+    // ---- The attention panel opens, but does not load checkpoints ----
+    await runCommand(page, 'T2I: Inspect Attention');
+    const panel = await frameWith(page, '#caption', 60_000);
+    await panel.fill('#caption', 'a red circle');
+    await panel.press('#caption', 'Enter');
+    await panel.waitForFunction(() => !document.querySelector('#banner')?.hidden, null, { timeout: 30_000 });
+    assert.match((await panel.textContent('#banner')) ?? '', /not generated in Restricted Mode: trust the workspace/);
+    assert.equal(await panel.isVisible('#result'), false, 'no image was generated');
+    await shot(page, 't3-attention-restricted');
     failed = false;
   } finally {
     if (failed) {

@@ -124,10 +124,16 @@ test('the generator serves a pinned older checkpoint, then the latest again', as
     assert.ok(missing.type === 'error' && /step-000010\.safetensors is not in/.test(missing.message));
     assert.equal(server.step, 2, 'a failed pin keeps the loaded model');
 
+    // Hovers (latest) and a pinned panel take turns: answers already made come from the cache, no reload.
     server.handle({ id: 4, type: 'generate', caption: 'a red circle', seed: 0, size: 32 });
     const again = await waitFor(4);
-    assert.ok(again.type === 'result' && again.step === 4 && again.png === (latest.type === 'result' ? latest.png : ''));
-    assert.equal(server.stats.loads, 3, 'latest, pinned, latest again');
+    assert.ok(again.type === 'result' && again.cached && again.step === 4 && again.png === (latest.type === 'result' ? latest.png : ''));
+    assert.equal(server.stats.loads, 2, 'latest, then the pinned one; the repeat was a cache hit');
+
+    server.handle({ id: 5, type: 'generate', caption: 'a blue square', seed: 0, size: 32 });
+    const fresh = await waitFor(5);
+    assert.ok(fresh.type === 'result' && !fresh.cached && fresh.step === 4 && fresh.checkpoint === 'step-000004.safetensors');
+    assert.equal(server.stats.loads, 3, 'a new caption at the latest checkpoint reloads it');
   } finally {
     server.close();
   }

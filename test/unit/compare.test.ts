@@ -11,9 +11,10 @@ import { parseCompareMessage, parseCompareReport, parseHostToCompare } from '../
 import { decodePng } from '../../models/data/png';
 import { compareRuns, compareTable } from '../../models/eval/compareRuns';
 import { orderMetricNames, summarizeRun } from '../../models/eval/runSummary';
+import { lowerIsBetter, tableRows } from '../../webview/compare/tableModel';
 import { train } from '../../models/train/trainer';
 
-test('summarizeRun: final metrics, curves over steps and training seconds (resume gap left out)', () => {
+test('summarizeRun: final metrics, curves over steps and training seconds (resume gap and late evaluations left out)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-cmp-'));
   const runDir = path.join(dir, 'runs', 'cfg', '20261122-010203');
   fs.mkdirSync(runDir, { recursive: true });
@@ -24,16 +25,18 @@ test('summarizeRun: final metrics, curves over steps and training seconds (resum
     { type: 'metrics', t: 3_000, step: 10, metrics: { fid_cls: 50, oracle_all: 0.2 } },
     { type: 'done', t: 5_000, step: 20, reason: 'stopped' },
     started(100_000, 20), // resumed much later: the 95 s gap is not training
-    { type: 'metrics', t: 104_000, step: 30, metrics: { fid_cls: 20, oracle_all: 0.6 } },
-    { type: 'metrics', t: 106_000, step: 30, metrics: { fid_cls: 19, rprec: 0.4 } }, // t2i eval of the same checkpoint
+    { type: 'step', t: 103_000, step: 30, losses: {}, stepMs: 1 },
+    { type: 'metrics', t: 104_000, step: 30, metrics: { fid_cls: 20, oracle_all: 0.6 } }, // a background evaluation of step 30
+    { type: 'metrics', t: 900_000, step: 30, metrics: { fid_cls: 19, rprec: 0.4 } }, // t2i eval of the same checkpoint, much later
   ];
   fs.writeFileSync(path.join(runDir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const s = summarizeRun(runDir);
   assert.equal(s.name, 'cfg/20261122-010203');
   assert.equal(s.method, 'xmcgan');
   assert.equal(s.steps, 30);
-  assert.equal(s.wallSeconds, 4 + 6); // 1→5 s, then 100→106 s
-  assert.deepEqual(s.curves.fid_cls, [{ step: 10, seconds: 2, value: 50 }, { step: 30, seconds: 8, value: 20 }, { step: 30, seconds: 10, value: 19 }]);
+  assert.equal(s.wallSeconds, 4 + 3); // 1→5 s, then 100→103 s; evaluations after the last step are not training
+  // Each evaluation is placed at the time its step was trained.
+  assert.deepEqual(s.curves.fid_cls, [{ step: 10, seconds: 1, value: 50 }, { step: 30, seconds: 7, value: 20 }, { step: 30, seconds: 7, value: 19 }]);
   assert.deepEqual(s.final, { fid_cls: 19, oracle_all: 0.6, rprec: 0.4 });
   assert.deepEqual(orderMetricNames(['oracle_color', 'rprec', 'oracle_all', 'fid_cls', 'kid_cls', 'zeta']), ['fid_cls', 'kid_cls', 'rprec', 'oracle_all', 'oracle_color', 'zeta']);
   assert.throws(() => summarizeRun(dir), /not a run folder/);
@@ -76,6 +79,7 @@ test('compareRuns: a table, curves and one grid per run for the same captions an
   const table = compareTable(report);
   assert.match(table.split('\n')[0], /^run\s+method\s+steps\s+wall\s+oracle_all/);
   assert.equal(table.split('\n').length, 2 + 2 + (report.metricNames.length > 8 ? 1 : 0)); // header, rule, 2 runs, "more metrics" line
+  assert.doesNotMatch(table, /_std/);
 
   // Same captions and noise: generating again gives the same bytes; different runs give different grids.
   const again = await compareRuns({ runDirs: runs, outDir: path.join(dir, 'again'), captions: report.captions, log: () => {} });
@@ -96,4 +100,15 @@ test('compare view messages: what the webview sends and receives is checked', ()
   (badCurve.runs[0].curves.fid_cls[0] as { value: unknown }).value = 'NaN';
   assert.equal(parseHostToCompare({ type: 'report', report: badCurve, grids: [null] }), undefined);
   assert.deepEqual(parseHostToCompare({ type: 'progress', message: 'x' }), { type: 'progress', message: 'x' });
+});
+
+test('compare table model: best per column by direction, no best among equals', () => {
+  const run = (name: string, final: Record<string, number>) => ({ runDir: `/r/${name}`, name, method: 'm', steps: 1, wallSeconds: 90, final, curves: {} });
+  const report = { version: 1 as const, created: 0, captions: [], noiseSeed: 0, notes: [], metricNames: ['fid_cls', 'is_cls', 'oracle_all', 'is_cls_std'], runs: [run('a', { fid_cls: 10, is_cls: 3, oracle_all: 0.5, is_cls_std: 0.1 }), run('b', { fid_cls: 20, is_cls: 4, oracle_all: 0.5, is_cls_std: 0.2 })] };
+  const rows = tableRows(report);
+  assert.deepEqual(rows.map((r) => r.cells.map((c) => c.best)), [[true, false, false, false], [false, true, false, false]]);
+  assert.equal(rows[0].wall, '1.5 min');
+  assert.equal(rows[0].cells[0].text, '10.000');
+  assert.equal(lowerIsBetter('kid_inception'), true);
+  assert.equal(lowerIsBetter('rprec'), false);
 });

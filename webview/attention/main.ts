@@ -37,7 +37,8 @@ const LAYOUT = `
   <p id="big-word" class="big-word"></p>
   <div class="stage"><img id="gen-img" alt="generated image"><canvas id="big-heat" class="heat" aria-hidden="true"></canvas></div>
   <div id="controls" class="controls">
-    <label class="row">Opacity <input id="opacity" class="grow" type="range" min="0" max="1" step="0.05"><span id="legend" class="legend" title="low → high attention"></span></label>
+    <label class="row">Opacity <input id="opacity" class="grow" type="range" min="0" max="1" step="0.05"></label>
+    <div class="row legend-row muted" title="Heatmap colours, from low to high attention"><span>low</span><span id="legend" class="legend"></span><span>high</span></div>
     <label id="stage-row" class="row">Stage <select id="stage-select"></select></label>
   </div>
   <div id="tiles" class="tiles" role="group" aria-label="Words: click one to enlarge its heatmap"></div>
@@ -274,6 +275,15 @@ $('ask').addEventListener('submit', (e) => {
   e.preventDefault();
   generate();
 });
+// Enter generates: the form has two text-like fields and no native submit button, so the browser would not submit it.
+for (const field of [captionInput, seedInput]) {
+  field.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) {
+      e.preventDefault();
+      generate();
+    }
+  });
+}
 $('go').addEventListener('click', generate);
 liveBox.addEventListener('change', () => setLive(liveBox.checked));
 checkpointSelect.addEventListener('change', () => {

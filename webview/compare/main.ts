@@ -48,6 +48,9 @@ const status = $('status');
 const metricSelect = $<HTMLElement & { value: string }>('metric');
 const xSelect = $<HTMLElement & { value: string }>('xaxis');
 let report: CompareReport | undefined;
+// The choices live here: a vscode-single-select reports its value only once its options have rendered.
+let metric = '';
+let xAxis: 'step' | 'seconds' = state.x ?? 'step';
 let chart: Chart<'line', { x: number; y: number }[]> | undefined;
 
 function text(tag: string, content: string, cls?: string): HTMLElement {
@@ -91,23 +94,22 @@ function renderTable(r: CompareReport): void {
 
 function renderMetricChoices(r: CompareReport): void {
   const names = r.metricNames.filter((m) => r.runs.some((run) => (run.curves[m]?.length ?? 0) > 0));
+  metric = state.metric && names.includes(state.metric) ? state.metric : (names[0] ?? '');
   metricSelect.replaceChildren(
     ...names.map((m) => {
       const o = document.createElement('vscode-option');
       o.setAttribute('value', m);
+      if (m === metric) o.setAttribute('selected', '');
       o.textContent = m;
       return o;
     }),
   );
-  const metric = state.metric && names.includes(state.metric) ? state.metric : names[0];
-  if (metric) metricSelect.value = metric;
-  xSelect.value = state.x ?? 'step';
+  for (const o of xSelect.querySelectorAll('vscode-option')) o.toggleAttribute('selected', o.getAttribute('value') === xAxis);
 }
 
 function renderChart(): void {
   if (!report) return;
-  const metric = metricSelect.value;
-  const x = xSelect.value === 'seconds' ? 'seconds' : 'step';
+  const x = xAxis;
   const theme = readChartTheme();
   const datasets = report.runs.map((run, i) => ({
     label: run.name,
@@ -159,16 +161,18 @@ function renderGrids(r: CompareReport, grids: (string | null)[]): void {
 }
 
 function save(): void {
-  state.metric = metricSelect.value;
-  state.x = xSelect.value === 'seconds' ? 'seconds' : 'step';
+  state.metric = metric;
+  state.x = xAxis;
   vscode.setState(state);
 }
 
 metricSelect.addEventListener('change', () => {
+  if (report?.metricNames.includes(metricSelect.value)) metric = metricSelect.value;
   save();
   renderChart();
 });
 xSelect.addEventListener('change', () => {
+  xAxis = xSelect.value === 'seconds' ? 'seconds' : 'step';
   save();
   renderChart();
 });

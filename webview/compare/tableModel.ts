@@ -27,11 +27,12 @@ export interface TableRow {
   cells: { text: string; best: boolean }[];
 }
 
-/** One row per run; a cell is best when it is the best of its column and more than one run has a value. */
+/** One row per run; a cell is best when it is the best of its column and the column's values differ. */
 export function tableRows(report: CompareReport): TableRow[] {
   const best = report.metricNames.map((m) => {
     const vals = report.runs.map((r) => r.final[m]).filter((v): v is number => Number.isFinite(v));
-    if (vals.length < 2 || /_std$/.test(m)) return undefined;
+    // Nothing to point out when fewer than two runs have it, or all are equal.
+    if (vals.length < 2 || /_std$/.test(m) || Math.min(...vals) === Math.max(...vals)) return undefined;
     return lowerIsBetter(m) ? Math.min(...vals) : Math.max(...vals);
   });
   return report.runs.map((r) => ({
