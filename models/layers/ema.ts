@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './variable';
 
 /**
  * Exponential moving average of weights (the EMA generator used for samples
@@ -10,7 +11,7 @@ export class Ema {
   readonly shadow = new Map<string, tf.Variable>();
 
   constructor(readonly vars: [string, tf.Variable][], readonly decay = 0.999) {
-    for (const [n, v] of vars) this.shadow.set(n, tf.variable(v.clone(), false));
+    for (const [n, v] of vars) this.shadow.set(n, ownedVariable(v.clone(), false));
   }
 
   /**

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone has no gradient functions; anything that trains needs them.
 import '../backend/registerGradients';
+import { ownedVariable } from './variable';
 
 /** A source of uniform [0,1) and standard-normal numbers (seeded, so init is reproducible). */
 export interface RandomSource {
@@ -51,7 +52,7 @@ export class Params {
   add(name: string, shape: number[], init: Initializer, trainable = true): tf.Variable {
     const full = this.prefix + name;
     if (this.store.has(full)) throw new Error(`duplicate parameter name ${full}`);
-    const v = tf.variable(tf.tensor(init(shape, this.rand), shape, 'float32'), trainable);
+    const v = ownedVariable(tf.tensor(init(shape, this.rand), shape, 'float32'), trainable);
     this.store.set(full, v);
     return v;
   }

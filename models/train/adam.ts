@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone has no gradient functions; anything that trains needs them.
 import '../backend/registerGradients';
+import { ownedVariable } from '../layers/variable';
 
 export interface AdamOptions {
   lr: number;
@@ -39,8 +40,8 @@ export class Adam {
 
   constructor(readonly name: string, readonly vars: [string, tf.Variable][], readonly opts: AdamOptions) {
     for (const [n, w] of vars) {
-      this.m.set(n, tf.variable(tf.zerosLike(w), false));
-      this.v.set(n, tf.variable(tf.zerosLike(w), false));
+      this.m.set(n, ownedVariable(tf.zerosLike(w), false));
+      this.v.set(n, ownedVariable(tf.zerosLike(w), false));
     }
   }
 

@@ -11,7 +11,8 @@ import { Dense } from '../../models/layers/dense';
 import { Ema } from '../../models/layers/ema';
 import { glu } from '../../models/layers/glu';
 import { BiLstm, LstmDirection } from '../../models/layers/lstm';
-import { Params } from '../../models/layers/params';
+import { glorotUniform, Params } from '../../models/layers/params';
+import { Adam } from '../../models/train/adam';
 import { sumPool } from '../../models/layers/pooling';
 import { GluResBlock, ResBlockDown, ResBlockUp } from '../../models/layers/resBlocks';
 import { SpatialBatchNorm } from '../../models/layers/spatialBatchNorm';
@@ -252,4 +253,21 @@ test('EMA warm-up: decay min(decay, (1+n)/(10+n)) keeps little of the random sta
   close(plain.shadow.get('w')!.dataSync(), [1 - Math.pow(0.995, 300)], 1e-4);
   tf.dispose([w]);
   [ema, warm, plain].forEach((e) => e.dispose());
+});
+
+test('a model, its Adam moments and its EMA leave no tensor behind when disposed', () => {
+  const before = tf.memory().numTensors;
+  const p = Params.root(new Rng(3));
+  const a = p.add('w', [3, 4], glorotUniform(3, 4));
+  p.add('b', [4], glorotUniform(1, 4));
+  const opt = new Adam('opt', p.entries(), { lr: 0.1, beta1: 0.5, beta2: 0.999 });
+  const ema = new Ema(p.entries(), 0.9);
+  // The weights own their values: disposing everything returns the count to where it was.
+  assert.equal(tf.memory().numTensors, before + 2 + 4 + 2);
+  opt.minimize(() => tf.sum(tf.square(a)) as tf.Scalar);
+  ema.update(0);
+  ema.dispose();
+  opt.dispose();
+  p.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });
