@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, ROOT, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
 } from './harness.mjs';
 
 const config = (seed) => ({
@@ -46,13 +44,8 @@ test('T2I: Compare Runs: pick two runs, see their table and grids, open one', { 
   try {
     await installExtension(profile, await packageExtension(profile.dir));
     server = await startCodeServer(profile);
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile, { width: 1400, height: 1000 }));
     await page.goto(server.url);
     await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
     log('workbench ready');

@@ -9,10 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, ROOT, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, shot, startCodeServer, stopCodeServer,
+  ROOT, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, shot, startCodeServer, stopCodeServer,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -56,14 +54,8 @@ test('Hovering a line of a dataset caption file shows the generated and the real
     const vsix = await packageExtension(profile.dir);
     await installExtension(profile, vsix);
     server = await startCodeServer(profile);
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile));
     await page.goto(server.url);
     await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
     log('workbench ready');

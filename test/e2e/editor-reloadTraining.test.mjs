@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
 } from './harness.mjs';
 
 const CONFIG = 'reloader.t2i.json';
@@ -60,14 +58,8 @@ test('A trainer keeps running through a window reload, the new window re-attache
     const vsix = await packageExtension(profile.dir);
     await installExtension(profile, vsix);
     server = await startCodeServer(profile);
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile));
     await page.goto(server.url);
     const ready = () => page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
     await ready();

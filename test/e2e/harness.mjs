@@ -211,6 +211,19 @@ export async function stopCodeServer(server) {
 
 // ---- workbench helpers (VS Code 1.100 selectors) ----
 
+/** Headless Chromium with a profile inside the test's folder; returns the context and its first page. */
+export async function launchBrowser(profile, viewport = { width: 1400, height: 900 }) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { browser, page: browser.pages()[0] ?? (await browser.newPage()) };
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });

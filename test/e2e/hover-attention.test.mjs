@@ -11,10 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, ROOT, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, runCommand, shot, startCodeServer, stopCodeServer,
+  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -91,14 +89,8 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     const vsix = await packageExtension(profile.dir);
     await installExtension(profile, vsix);
     server = await startCodeServer(profile);
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile));
     const webviewErrors = [];
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;

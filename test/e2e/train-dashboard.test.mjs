@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, ROOT, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
 } from './harness.mjs';
 
 const CONFIG = 'shapes-e2e.t2i.json';
@@ -53,14 +51,8 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     server = await startCodeServer(profile);
     log('code-server up on port', server.port);
 
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1600, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile, { width: 1600, height: 1000 }));
     page.on('pageerror', (e) => log('page error:', e.message.slice(0, 200)));
     // Console errors of our webview (CSP violations, script errors) are bugs.
     const webviewErrors = [];

@@ -10,10 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, ROOT, frameWith, installExtension, keepLogs, log, makeProfile, missingBuild, missingPrerequisites,
-  packageExtension, runCommand, shot, startCodeServer, stopCodeServer, untrustedSettings, until,
+  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until, untrustedSettings,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -52,14 +50,8 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     const vsix = await packageExtension(profile.dir);
     await installExtension(profile, vsix);
     server = await startCodeServer(profile, { workspaceTrust: true });
-    browser = await chromium.launchPersistentContext(path.join(profile.dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    let page;
+    ({ browser, page } = await launchBrowser(profile));
     await page.goto(server.url);
     // The extension supports limited use in untrusted workspaces, so it still activates.
     await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });

@@ -8,7 +8,8 @@ import { checkpointOptions } from './checkpointOptions';
 import type { ServeAttention } from '../../protocol/serve';
 import { heatmapRgba, legendGradient, peakWord } from './heatmap';
 import css from './style.css';
-import { vscodeApi } from './vscodeApi';
+import { vscodeApi } from '../shared/vscodeApi';
+import type { AttentionToHost } from '../../protocol/attention';
 
 interface PersistedState {
   caption: string;
@@ -17,7 +18,7 @@ interface PersistedState {
   live: boolean;
 }
 
-const vscode = vscodeApi<PersistedState>();
+const vscode = vscodeApi<AttentionToHost, PersistedState>();
 
 const LAYOUT = `
 <form id="ask" class="ask" autocomplete="off">

@@ -10,14 +10,15 @@ import { applyChartTheme, Chart } from '../dashboard/chartBase';
 import { readChartTheme, seriesCssColor, watchTheme } from '../dashboard/theme';
 import css from './style.css';
 import { tableRows } from './tableModel';
-import { vscodeApi } from './vscodeApi';
+import { vscodeApi } from '../shared/vscodeApi';
+import type { CompareToHost } from '../../protocol/compare';
 
 interface PersistedState {
   metric?: string;
   x?: 'step' | 'seconds';
 }
 
-const vscode = vscodeApi<PersistedState>();
+const vscode = vscodeApi<CompareToHost, PersistedState>();
 const state: PersistedState = vscode.getState() ?? {};
 
 const sheet = new CSSStyleSheet();

@@ -192,7 +192,8 @@ export class LossChart {
     x.min = range?.min;
     x.max = range?.max;
     (x as { title: { text: string } }).title.text = opts.xAxis === 'time' ? 'wall time' : 'step';
-    x.ticks = { ...x.ticks, callback: (v) => this.xLabel(Number(v), true) };
+    // Steps are whole numbers: without precision 0 a short run gets ticks at 1.5, 2.5… labelled "2 2 3 3".
+    x.ticks = { ...x.ticks, precision: opts.xAxis === 'time' ? undefined : 0, callback: (v) => this.xLabel(Number(v), true) };
     const y = this.chart.config.options!.scales!.y!;
     y.type = opts.logY ? 'logarithmic' : 'linear';
     this.chart.data.datasets = datasets;

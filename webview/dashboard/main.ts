@@ -17,7 +17,8 @@ import { parseGridZoom, SamplesView, type GridZoom } from './samples';
 import { canResume, samplesEmptyText, statusParts } from './statusLine';
 import { FOLLOW_LATEST, parseSelection, resolveIndex, selectIndex, type StepSelection } from './stepSelection';
 import css from './style.css';
-import { vscodeApi } from './vscodeApi';
+import { vscodeApi } from '../shared/vscodeApi';
+import type { DashboardToHost } from '../../protocol/webview';
 import { parseXAxisMode, type XAxisMode } from './xAxis';
 
 /** What survives a reload (and lets the host's serializer reopen the panel). */
@@ -37,7 +38,7 @@ interface PersistedState {
 const PLAY_MS = 450;
 
 const DEFAULT_SMOOTHING = 0.6;
-const vscode = vscodeApi<PersistedState>();
+const vscode = vscodeApi<DashboardToHost, PersistedState>();
 
 function loadState(): PersistedState {
   const s = vscode.getState() as Partial<PersistedState> | undefined;
