@@ -56,6 +56,26 @@ export class SlicedEvaluator {
     this.waiting = task;
   }
 
+  /**
+   * Drops queued or running evaluations of steps after `step` (a NaN-guard rollback
+   * undid those steps: their metrics would describe weights the run no longer has).
+   */
+  dropAfter(step: number): number {
+    let dropped = 0;
+    if (this.waiting && this.waiting.step > step) {
+      this.waiting.dispose();
+      this.waiting = undefined;
+      dropped++;
+    }
+    if (this.running && this.running.step > step) {
+      this.running.dispose();
+      this.running = this.waiting;
+      this.waiting = undefined;
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Evaluation time the training time so far allows: share/(1 − share) of it. */
   private allowanceMs(): number {
     return (this.opts.share / (1 - this.opts.share)) * this.trainMs;

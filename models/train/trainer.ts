@@ -133,6 +133,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batcher.restore(r.batcher);
         methodRng.setState(r.method);
         sampledAt = checkpointedAt = meta.step;
+        // After a NaN-guard rollback, evaluations of the undone steps must not report.
+        const dropped = evaluator?.evaluator.dropAfter(meta.step) ?? 0;
+        if (dropped) ctx.info(`dropped ${dropped} evaluation(s) of steps after ${meta.step} (rolled back)`);
       },
       begin() {
         if (preview.real) run.file(RUN_FILES.realGrid, tileGridPng(preview.real, layout));

@@ -129,3 +129,29 @@ test('training with evalEvery writes metrics events for the steps evaluated, ora
   }
   assert.ok(metrics.some((m) => m.step === 6), 'the last evaluation is finished before the run ends');
 });
+
+test('a rollback drops the evaluations of the undone steps, running or waiting, and keeps earlier ones', () => {
+  const results: number[] = [];
+  const disposed: number[] = [];
+  const ev = new SlicedEvaluator({ share: 0.5, clock: () => 0, onResult: (s) => results.push(s) });
+  const task = (step: number): EvalTask => ({
+    step,
+    slices: (function* () {
+      yield;
+      return { value: step };
+    })(),
+    dispose: () => disposed.push(step),
+  });
+  ev.enqueue(task(10)); // running
+  ev.enqueue(task(20)); // waiting
+  assert.equal(ev.dropAfter(20), 0);
+  assert.equal(ev.dropAfter(15), 1); // the checkpoint was at 15: step 20's evaluation goes
+  assert.deepEqual(disposed, [20]);
+  ev.enqueue(task(30));
+  assert.equal(ev.dropAfter(5), 2); // both the running 10 and the waiting 30
+  assert.deepEqual(disposed, [20, 30, 10]);
+  assert.equal(ev.pending, 0);
+  ev.enqueue(task(6));
+  ev.drain();
+  assert.deepEqual(results, [6]);
+});
