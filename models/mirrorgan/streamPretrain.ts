@@ -24,6 +24,7 @@ import { loadCheckpoint } from '../train/checkpoint';
 import { runSession, type TrainOptions, type TrainResult, type TrainingJob } from '../train/runSession';
 import { STREAM_LOSS_NAMES, StreamCaptioner } from './stream';
 import { scoreCaptioner } from './streamEval';
+import { initBackend } from '../backend/select';
 
 export interface StreamPretrainResult extends TrainResult {
   /** BLEU-1 of greedy captions of real test images at the last evaluation. */
@@ -41,7 +42,9 @@ export async function pretrainStream(opts: TrainOptions): Promise<StreamPretrain
   if (opts.maxMinutes !== undefined) sc.maxMinutes = opts.maxMinutes;
   const log = opts.log ?? console.log;
   // The STEM's vocabulary (its embedding rows) fixes the word ids; the encoders
-  // themselves are not needed here.
+  // themselves are not needed here. Loading existing encoders makes tensors, so the
+  // backend must be up first (runSession starts it again, same choice).
+  await initBackend({ choice: opts.backend ?? cfg.backend, threads: (opts.threads ?? cfg.threads) || undefined });
   const encoders = await loadFrozenEncoders(cfg, configPath, { log, pretrain: { backend: opts.backend, threads: opts.threads, shouldStop: opts.shouldStop } });
   const vocab = encoders.vocab;
   encoders.model.dispose();

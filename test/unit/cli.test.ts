@@ -123,3 +123,23 @@ test('SIGTERM stops training cleanly after a checkpoint', async () => {
   assert.ok(fs.existsSync(path.join(runDir, (ckpt[0] as { path: string }).path)));
   assert.equal(readStatus(runDir)?.state, 'stopped');
 });
+
+test('pretrain, then pretrain-stream in a fresh process that loads the existing encoders', () => {
+  // The second command loads encoder tensors before its session starts: the backend must be up by then.
+  const dir = tmp();
+  const file = path.join(dir, 'mg.t2i.json');
+  fs.writeFileSync(file, JSON.stringify({
+    method: 'mirrorgan',
+    imageSize: 32,
+    mirrorgan: { stages: 2 },
+    dataset: { kind: 'shapes', count: 60 },
+    damsm: { embedDim: 8, hidden: 8, imageWidth: 4, batchSize: 8, steps: 2, evalEvery: 2, checkpointEvery: 2 },
+    stream: { embedDim: 8, hidden: 8, imageWidth: 4, batchSize: 8, steps: 2, evalEvery: 2, checkpointEvery: 2 },
+  }));
+  const pre = run('pretrain', file, '--backend', 'wasm', '--threads', '1');
+  assert.equal(pre.status, 0, pre.stderr);
+  const stream = run('pretrain-stream', file, '--backend', 'wasm', '--threads', '1');
+  assert.equal(stream.status, 0, stream.stderr);
+  assert.doesNotMatch(stream.stderr, /not yet been initialized/);
+  assert.match(stream.stdout, /BLEU-1/);
+});
