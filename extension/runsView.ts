@@ -4,10 +4,13 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../protocol/events';
 import { configStem } from '../models/run/layout';
-import { listRuns, readStatus } from '../models/run/runReader';
+import { listRuns, readRunStarted, readStatus } from '../models/run/runReader';
 import { findConfigs } from './configs';
 import { isAlive } from './pid';
 import type { Trainers } from './trainers';
+
+/** Runs a GAN config makes before its GAN phase, by their run_started method. */
+const PRETRAINING_PHASE: Record<string, string> = { damsm: 'DAMSM pretraining', stream: 'STREAM pretraining' };
 
 export type RunsNode = { kind: 'config'; configPath: string } | { kind: 'run'; configPath: string; runDir: string };
 
@@ -79,7 +82,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const state = interrupted ? 'interrupted' : status?.state;
     const item = new vscode.TreeItem(path.basename(node.runDir), vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.runDir}`;
-    item.description = status ? `${state} · ${status.step.toLocaleString('en-US')}/${status.totalSteps.toLocaleString('en-US')}` : 'no status';
+    // Encoder and captioner pretraining runs live beside the GAN runs of the same config: say which they are.
+    const phase = PRETRAINING_PHASE[readRunStarted(node.runDir)?.method ?? ''];
+    item.description = (phase ? `${phase} · ` : '') + (status ? `${state} · ${status.step.toLocaleString('en-US')}/${status.totalSteps.toLocaleString('en-US')}` : 'no status');
     item.tooltip = new vscode.MarkdownString(
       `**${path.basename(node.runDir)}**\n\n${status ? `${state}, step ${status.step} of ${status.totalSteps}` : 'No status.json'}` +
         `${status?.lastCheckpoint ? `\n\nLast checkpoint: \`${status.lastCheckpoint}\`` : ''}${status?.message ? `\n\n${status.message}` : ''}`,

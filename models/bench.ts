@@ -1,7 +1,9 @@
 // Training-speed benchmarks: GFLOP/s of the conv and matMul kernels, and ms per step of named
-// step cases (the fixed dcgan-bench network of compute.md; each method's sample config can
-// be added to BENCH_CASES). Each backend configuration runs in its own child process, since
-// the wasm thread count is fixed once per process.
+// step cases: the fixed dcgan-bench network of compute.md, and `method:<name>`, one full
+// method.trainStep of each GAN method's sample config (samples/shapes-*.t2i.json, built as
+// training builds it, models/train/methodBench.ts). Every case also reports the live tensor
+// count before and after its timed steps (it must not grow). Each backend configuration runs
+// in its own child process, since the wasm thread count is fixed once per process.
 //
 //   npm run bench -- [--out bench-results.json] [--steps 5] [--repeats 1] [--threads N]
 //                    [--configs wasm-1,wasm-N,cpu] [--only name,...] [--torch-ms MS]
@@ -17,16 +19,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { BackendChoice, BackendInfo } from '../protocol/events';
 import { seededTensor } from './backend/backendCompare';
 import { createDcganBench, dcganStepGflop } from './backend/dcganBench';
 import { initBackend } from './backend/select';
+import { METHOD_SAMPLE_CONFIGS, methodBenchFromFile } from './train/methodBench';
 import { soak } from './train/soak';
 
 /** One step of work to time, built on the active backend. */
 export interface StepBench {
   step(): unknown;
   dispose(): void;
+  /** Extra fields for the report, read after the timed steps (method cases: config, batch rows, last losses). */
+  info?: Record<string, unknown>;
 }
 
 export interface BenchCase {
@@ -81,10 +87,30 @@ export const BENCH_CASES: BenchCase[] = [
     setup: () => createDcganBench({ batch: 16 }),
     gflop: dcganStepGflop(16),
   },
+  ...Object.entries(METHOD_SAMPLE_CONFIGS).map(([method, file]) => methodCase(method, file)),
 ];
 
-interface CaseResult { msPerStep: number; gflops?: number; stepsMs: number[] }
-interface ConfigResult { backend?: BackendInfo; cases: Record<string, CaseResult>; error?: string }
+/** samples/ beside models/ (tsx) and beside dist/ (the bundle). */
+export function sampleConfigPath(file: string): string {
+  return path.resolve(__dirname, '..', 'samples', file);
+}
+
+/** One training step (all D and G updates) of a method's sample config, on a fixed real batch. */
+function methodCase(method: string, file: string): BenchCase {
+  return { name: `method:${method}`, setup: () => methodBenchFromFile(sampleConfigPath(file)) };
+}
+
+interface CaseResult {
+  msPerStep: number; gflops?: number; stepsMs: number[];
+  /** tf.memory().numTensors after the warm-up step, and after the timed steps: equal when nothing leaks. */
+  tensors?: { before: number; after: number };
+  info?: Record<string, unknown>;
+}
+interface ConfigResult {
+  backend?: BackendInfo; cases: Record<string, CaseResult>; error?: string;
+  /** Cases that failed to build or step (the others still run). */
+  caseErrors?: Record<string, string>;
+}
 
 interface Options {
   out: string; steps: number; repeats: number; threads: number;
@@ -120,15 +146,20 @@ function parseConfig(config: string): { choice: BackendChoice; threads?: number 
 async function timeCase(c: BenchCase, steps: number): Promise<CaseResult> {
   const bench = await c.setup();
   try {
-    bench.step(); // warm-up: JIT, XNNPACK operator creation, heap growth
+    bench.step(); // warm-up: JIT, XNNPACK operator creation, heap growth, optimiser slots
+    const before = tf.memory().numTensors;
     const stepsMs: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       bench.step();
       stepsMs.push(performance.now() - t0);
     }
+    const after = tf.memory().numTensors;
     const msPerStep = median(stepsMs);
-    return { msPerStep: round(msPerStep), gflops: c.gflop ? round(c.gflop / (msPerStep / 1e3)) : undefined, stepsMs: stepsMs.map(round) };
+    return {
+      msPerStep: round(msPerStep), gflops: c.gflop ? round(c.gflop / (msPerStep / 1e3)) : undefined, stepsMs: stepsMs.map(round),
+      tensors: { before, after }, ...(bench.info ? { info: structuredClone(bench.info) } : {}),
+    };
   } finally {
     bench.dispose();
   }
@@ -142,7 +173,13 @@ async function runChild(config: string, opts: Options): Promise<void> {
   try {
     result.backend = await initBackend(parseConfig(config));
     const cases = BENCH_CASES.filter((c) => (!opts.only || opts.only.includes(c.name)) && (config !== 'cpu' || c.cpu));
-    for (const c of cases) result.cases[c.name] = await timeCase(c, opts.steps);
+    for (const c of cases) {
+      try {
+        result.cases[c.name] = await timeCase(c, opts.steps);
+      } catch (e) {
+        (result.caseErrors ??= {})[c.name] = (e as Error).message;
+      }
+    }
   } catch (e) {
     result.error = (e as Error).message;
   }
@@ -162,6 +199,8 @@ function runConfigInChild(config: string, argv: string[]): ConfigResult {
 /** Median over repeats of each case's ms/step, keeping the other fields of the median run. */
 function mergeRepeats(runs: ConfigResult[]): ConfigResult {
   const merged: ConfigResult = { backend: runs.find((r) => r.backend)?.backend, cases: {}, error: runs.find((r) => r.error)?.error };
+  const caseErrors = Object.assign({}, ...runs.map((r) => r.caseErrors ?? {})) as Record<string, string>;
+  if (Object.keys(caseErrors).length) merged.caseErrors = caseErrors;
   const names = new Set(runs.flatMap((r) => Object.keys(r.cases)));
   for (const name of names) {
     const results = runs.map((r) => r.cases[name]).filter(Boolean).sort((a, b) => a.msPerStep - b.msPerStep);

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config';
 import { allCaptions, openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
 import { RUN_FILES } from '../run/layout';
-import { listRuns, readAllEvents, readStatus } from '../run/runReader';
+import { listRuns, readRunStarted, readStatus } from '../run/runReader';
 import { Vocabulary } from '../text/vocabulary';
 import { disposeBatch } from '../train/batcher';
 import { trainingBatcher } from '../supcon/twoBranchSampler';
@@ -88,9 +88,9 @@ export async function pretrainDamsm(opts: TrainOptions): Promise<PretrainResult>
 /** The final checkpoint of the latest finished DAMSM pretraining run of a config, if any. */
 export function latestDamsmCheckpoint(configPath: string): string | undefined {
   for (const dir of listRuns(configPath).reverse()) {
-    const started = readAllEvents(dir).find((e) => e.type === 'run_started');
+    const started = readRunStarted(dir); // the head of the log only: runs can be long
     const st = readStatus(dir);
-    if (started?.type === 'run_started' && started.method === 'damsm' && st?.lastCheckpoint && st.state !== 'failed') {
+    if (started?.method === 'damsm' && st?.lastCheckpoint && st.state !== 'failed') {
       return path.join(dir, st.lastCheckpoint);
     }
   }

@@ -17,7 +17,7 @@ import { loadFrozenEncoders } from '../damsm/frozenEncoders';
 import { openDataset } from '../data/openDataset';
 import { Rng } from '../data/rng';
 import { RUN_FILES } from '../run/layout';
-import { listRuns, readAllEvents, readStatus } from '../run/runReader';
+import { listRuns, readAllEvents, readRunStarted, readStatus } from '../run/runReader';
 import { Vocabulary } from '../text/vocabulary';
 import { Batcher, disposeBatch } from '../train/batcher';
 import { loadCheckpoint } from '../train/checkpoint';
@@ -108,9 +108,9 @@ export async function pretrainStream(opts: TrainOptions): Promise<StreamPretrain
 /** The final checkpoint of the latest finished STREAM run of a config, if any. */
 export function latestStreamCheckpoint(configPath: string): string | undefined {
   for (const dir of listRuns(configPath).reverse()) {
-    const started = readAllEvents(dir).find((e) => e.type === 'run_started');
+    const started = readRunStarted(dir); // the head of the log only: runs can be long
     const st = readStatus(dir);
-    if (started?.type === 'run_started' && started.method === 'stream' && st?.lastCheckpoint && st.state !== 'failed') {
+    if (started?.method === 'stream' && st?.lastCheckpoint && st.state !== 'failed') {
       return path.join(dir, st.lastCheckpoint);
     }
   }

@@ -116,6 +116,12 @@ export class EventTail {
   }
 }
 
+/** A run's first event, its `run_started` (method, backend…), read from the head of events.jsonl only. */
+export function readRunStarted(runDir: string): Extract<RunEvent, { type: 'run_started' }> | undefined {
+  const first = readEventsTail(path.join(runDir, RUN_FILES.events), 0).first;
+  return first?.type === 'run_started' ? first : undefined;
+}
+
 export function readAllEvents(runDir: string): RunEvent[] {
   return new EventTail(path.join(runDir, RUN_FILES.events)).read();
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { checkpointPath, configStem, RUN_FILES, runsRootFor, samplePath } from '../../models/run/layout';
-import { EventTail, latestRun, listRuns, readAllEvents, readStatus } from '../../models/run/runReader';
+import { EventTail, latestRun, listRuns, readAllEvents, readRunStarted, readStatus } from '../../models/run/runReader';
 import { RunWriter } from '../../models/run/runWriter';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 't2i-run-'));
@@ -71,4 +71,15 @@ test('runs of a config are listed oldest first', () => {
   fs.mkdirSync(path.join(runsRootFor(config), 'not-a-run'));
   assert.deepEqual(listRuns(config).map((d) => path.basename(d)), ['20260101-000001', '20260101-000002']);
   assert.equal(path.basename(latestRun(config)!), '20260101-000002');
+});
+
+test('readRunStarted reads the first event from the head of the log, whatever follows', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-started-'));
+  const started = { t: 0, type: 'run_started', version: 1, runId: 'r', method: 'damsm', configPath: 'c', backend: { name: 'wasm', threads: 1 }, pid: 1 };
+  // A multi-megabyte log with a torn tail: only the head is read.
+  fs.writeFileSync(path.join(dir, RUN_FILES.events), JSON.stringify(started) + '\n' + 'x'.repeat(3_000_000) + '\n{"torn');
+  assert.equal(readRunStarted(dir)?.method, 'damsm');
+  fs.writeFileSync(path.join(dir, RUN_FILES.events), JSON.stringify({ t: 0, type: 'log', level: 'info', message: 'm' }) + '\n');
+  assert.equal(readRunStarted(dir), undefined);
+  assert.equal(readRunStarted(path.join(dir, 'missing')), undefined);
 });
