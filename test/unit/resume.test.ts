@@ -48,3 +48,20 @@ test('resume refuses folders that are not runs or have no checkpoint, naming the
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-resume-bad-'));
   await assert.rejects(train({ configPath: 'x', resume: dir, log: quiet }), /config\.json|not a run folder/);
 });
+
+test('resume is bit-exact on the cpu backend too', async () => {
+  // The same protocol on tfjs' pure-JS backend (slow: a smaller batch and fewer steps).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-resume-cpu-'));
+  const configPath = path.join(dir, 'c.t2i.json');
+  const cpuConfig = { ...config, backend: 'cpu', dataset: { ...config.dataset, count: 30 }, train: { ...config.train, batchSize: 4, steps: 4, checkpointEvery: 2 } };
+  fs.writeFileSync(configPath, JSON.stringify(cpuConfig));
+  const straight = await train({ configPath, runDir: path.join(dir, 'straight'), log: quiet });
+  assert.equal(straight.backend.name, 'cpu');
+  const part = await train({ configPath, runDir: path.join(dir, 'resumed'), steps: 2, log: quiet });
+  const resumed = await train({ configPath, resume: part.runDir, steps: 4, log: quiet });
+  assert.equal(resumed.step, 4);
+  assert.equal(resumed.backend.name, 'cpu');
+  const a = losses(straight.runDir);
+  const b = losses(part.runDir);
+  for (let s = 1; s <= 4; s++) assert.deepEqual(b.get(s), a.get(s), `losses at step ${s}`);
+});
