@@ -238,6 +238,7 @@ export class DashboardPanel implements vscode.Disposable {
       configPath: this.configPath,
       runId: runDir ? path.basename(runDir) : undefined,
       activity: this.activity,
+      trusted: vscode.workspace.isTrusted,
     });
     this.sendRuns();
     if (!runDir) return;

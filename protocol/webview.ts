@@ -33,7 +33,8 @@ export type TrainerActivity = 'idle' | 'starting' | 'running' | 'stopping' | 'ex
 /** Host → webview. */
 export type HostToDashboard =
   /** Forget everything shown: a (possibly different) run follows. */
-  | { type: 'reset'; configName: string; configPath: string; runId?: string; activity: TrainerActivity }
+  /** `trusted`: false in Restricted Mode, where Train and Resume are refused (the buttons say so). */
+  | { type: 'reset'; configName: string; configPath: string; runId?: string; activity: TrainerActivity; trusted: boolean }
   /**
    * Events in file order. `sample` events are left out of `events`; they arrive
    * as `samples` with URIs resolved and the sidecar read.

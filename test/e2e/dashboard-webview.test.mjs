@@ -164,7 +164,7 @@ function postRunHistory({ points, heads }) {
   ];
   const config = { method: 'mirrorgan', train: { steps: 120000, batchSize: 16, lr: 0.0002 }, model: { imageSize: 32 } };
   const started = performance.now();
-  window.postMessage({ type: 'reset', configName: 'shapes-mirrorgan', configPath: '/ws/shapes-mirrorgan.t2i.json', runId: RUN, activity: 'idle' }, '*');
+  window.postMessage({ type: 'reset', configName: 'shapes-mirrorgan', configPath: '/ws/shapes-mirrorgan.t2i.json', runId: RUN, activity: 'idle', trusted: true }, '*');
   window.postMessage({ type: 'history', series, events, samples, lines: points + 10, partial: false, config }, '*');
   window.postMessage({ type: 'runs', runs: [{ runId: RUN, current: true }, { runId: '20261121-180000', current: false }, { runId: '20261120-090000', current: false }] }, '*');
   // Time to the first painted frame with the data (two frames: render, then paint).
@@ -401,6 +401,14 @@ test('dashboard webview in headless Chromium: charts, overlay, diff, slider, gri
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-webview-light.png'), fullPage: true });
+
+    // ---- Restricted Mode: the host says so, Train is off and says why ----
+    await page.evaluate(() => window.postMessage({ type: 'reset', configName: 'shapes-mirrorgan', configPath: '/ws/shapes-mirrorgan.t2i.json', runId: '20261122-061500', activity: 'idle', trusted: false }, '*'));
+    await page.waitForFunction(() => document.getElementById('train').disabled === true);
+    assert.match(await page.getAttribute('#train', 'title'), /Restricted Mode/);
+    const before = (await posted()).filter((m) => m.type === 'train').length;
+    await page.click('#train', { force: true });
+    assert.equal((await posted()).filter((m) => m.type === 'train').length, before, 'no train request from a disabled button');
 
     assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violations');
     assert.deepEqual(errors, [], 'no page errors');

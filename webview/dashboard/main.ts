@@ -203,6 +203,8 @@ $('dismiss-error').append(icon('close'));
 let persisted = loadState();
 let run: RunModel = emptyRun();
 let activity: TrainerActivity = 'idle';
+/** False in Restricted Mode: Train and Resume are refused by the host, so the buttons are off. */
+let trusted = true;
 let hasRun = false;
 let trainerError: string | undefined;
 let dismissedError: string | undefined;
@@ -346,9 +348,12 @@ function renderStatus(): void {
   }
   const runId = run.runId ?? persisted.runId;
   ui.runId.textContent = runId ? `run ${runId}` : '';
-  ui.train.disabled = isActive();
+  ui.train.disabled = isActive() || !trusted;
   ui.stop.disabled = !(activity === 'starting' || activity === 'running');
   ui.resume.hidden = !canResume(run, activity, hasRun);
+  ui.resume.disabled = !trusted;
+  ui.train.title = trusted ? 'Train this config' : 'Training is disabled in Restricted Mode: trust the workspace to train';
+  ui.resume.title = trusted ? 'Continue this run from its latest checkpoint' : 'Resuming is disabled in Restricted Mode: trust the workspace to resume';
   // Progress: a determinate bar while training, indeterminate while starting or stopping.
   ui.progress.hidden = !isActive();
   if (isActive()) {
@@ -478,7 +483,7 @@ ui.exportPng.addEventListener('click', () => {
   if (i >= 0) vscode.postMessage({ type: 'exportPng', step: steps[i] });
 });
 ui.resume.addEventListener('click', () => {
-  if (!ui.resume.hidden) vscode.postMessage({ type: 'resume' });
+  if (!ui.resume.hidden && trusted) vscode.postMessage({ type: 'resume' });
 });
 ui.train.addEventListener('click', () => {
   if (!ui.train.disabled) vscode.postMessage({ type: 'train' });
@@ -510,6 +515,7 @@ window.addEventListener('message', (e: MessageEvent<HostToDashboard>) => {
       run = emptyRun();
       stopPlaying();
       activity = msg.activity;
+      trusted = msg.trusted !== false;
       // Overlays are per shown run: another run starts without them.
       if (!sameRun) persisted = { ...persisted, overlays: [] };
       overlayRuns.clear();
