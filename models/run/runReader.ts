@@ -116,7 +116,7 @@ export class EventTail {
   }
 }
 
-/** A run's first event, its `run_started` (method, backend…), read from the head of events.jsonl only. */
+/** The run's `run_started` event (method, backend…), read from the head of events.jsonl only. */
 export function readRunStarted(runDir: string): Extract<RunEvent, { type: 'run_started' }> | undefined {
   const first = readEventsTail(path.join(runDir, RUN_FILES.events), 0).first;
   return first?.type === 'run_started' ? first : undefined;
@@ -128,7 +128,7 @@ export function readAllEvents(runDir: string): RunEvent[] {
 
 /**
  * The events of the last `bytes` bytes of events.jsonl (the first, possibly cut
- * line is dropped), its first event (the run's `run_started`), and the file size
+ * line is dropped), the run's first `run_started` event (within the first 64 KiB), and the file size
  * they were read at. For a quick first view of a long log, before a full scan.
  */
 export function readEventsTail(file: string, bytes: number): { first?: RunEvent; events: RunEvent[]; size: number } {
@@ -143,8 +143,17 @@ export function readEventsTail(file: string, bytes: number): { first?: RunEvent;
     const headLen = Math.min(size, 64 * 1024);
     const head = Buffer.alloc(headLen);
     fs.readSync(fd, head, 0, headLen, 0);
-    const firstLine = head.toString('utf8').split('\n', 1)[0];
-    const first = head.includes(0x0a) ? parseEventLine(firstLine) : undefined;
+    // The run_started event comes after the backend's log lines: take the first one in the head.
+    const headLines = head.toString('utf8').split('\n');
+    headLines.pop(); // cut by the head's end, or still being written
+    let first: RunEvent | undefined;
+    for (const line of headLines) {
+      const e = parseEventLine(line);
+      if (e?.type === 'run_started') {
+        first = e;
+        break;
+      }
+    }
     const from = Math.max(0, size - bytes);
     const tail = Buffer.alloc(size - from);
     fs.readSync(fd, tail, 0, tail.length, from);

@@ -79,6 +79,10 @@ test('readRunStarted reads the first event from the head of the log, whatever fo
   // A multi-megabyte log with a torn tail: only the head is read.
   fs.writeFileSync(path.join(dir, RUN_FILES.events), JSON.stringify(started) + '\n' + 'x'.repeat(3_000_000) + '\n{"torn');
   assert.equal(readRunStarted(dir)?.method, 'damsm');
+  // As the trainer writes it: the backend's log lines come first.
+  const logLine = JSON.stringify({ t: 0, type: 'log', level: 'info', message: 'backend: using wasm' });
+  fs.writeFileSync(path.join(dir, RUN_FILES.events), `${logLine}\n${logLine}\n${JSON.stringify(started)}\n`);
+  assert.equal(readRunStarted(dir)?.method, 'damsm');
   fs.writeFileSync(path.join(dir, RUN_FILES.events), JSON.stringify({ t: 0, type: 'log', level: 'info', message: 'm' }) + '\n');
   assert.equal(readRunStarted(dir), undefined);
   assert.equal(readRunStarted(path.join(dir, 'missing')), undefined);
