@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, openWorkbench, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
 } from './harness.mjs';
 
 const config = (seed) => ({
@@ -46,9 +46,7 @@ test('T2I: Compare Runs: pick two runs, see their table and grids, open one', { 
     server = await startCodeServer(profile);
     let page;
     ({ browser, page } = await launchBrowser(profile, { width: 1400, height: 1000 }));
-    await page.goto(server.url);
-    await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
-    log('workbench ready');
+    await openWorkbench(page, server);
 
     await runCommand(page, 'T2I: Compare Runs');
     const rows = page.locator('.quick-input-widget .monaco-list-row');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import {
-  ROOT, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, shot, startCodeServer, stopCodeServer,
+  ROOT, finishWorkbenchTest, installExtension, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, openWorkbench, packageExtension, quickOpen, shot, startCodeServer,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -56,15 +56,9 @@ test('Hovering a line of a dataset caption file shows the generated and the real
     server = await startCodeServer(profile);
     let page;
     ({ browser, page } = await launchBrowser(profile));
-    await page.goto(server.url);
-    await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
-    log('workbench ready');
+    await openWorkbench(page, server);
 
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(captionFile);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: captionFile }).first().click();
+    await quickOpen(page, captionFile);
     const span = page.locator('.monaco-editor .view-line', { hasText: firstCaption }).locator('span span').first();
     await span.waitFor({ timeout: 30_000 });
     const box = await span.boundingBox();
@@ -101,17 +95,6 @@ test('Hovering a line of a dataset caption file shows the generated and the real
     await shot(page, 'e3-dataset-caption-hover');
     failed = false;
   } finally {
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'ez-dataset-hover-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'ez-dataset-hover-failure' });
   }
 });

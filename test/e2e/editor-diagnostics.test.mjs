@@ -3,11 +3,10 @@
 // rule the JSON schema alone cannot express), listed in the Problems panel
 // with its JSON pointer; the quick fix rewrites the value and the squiggle goes.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  finishWorkbenchTest, installExtension, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, openWorkbench, packageExtension, quickOpen, runCommand, shot, startCodeServer, until,
 } from './harness.mjs';
 
 const CONFIG = 'too-big.t2i.json';
@@ -36,15 +35,9 @@ test('A semantic config error is squiggled in place, listed in Problems, and qui
     server = await startCodeServer(profile);
     let page;
     ({ browser, page } = await launchBrowser(profile));
-    await page.goto(server.url);
-    await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
-    log('workbench ready');
+    await openWorkbench(page, server);
 
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(CONFIG);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: CONFIG }).first().click();
+    await quickOpen(page, CONFIG);
     await page.locator('.monaco-editor .view-line', { hasText: '"imageSize"' }).waitFor({ timeout: 30_000 });
 
     // The squiggle sits under "256" on line 3: compare its box with the text's.
@@ -83,17 +76,6 @@ test('A semantic config error is squiggled in place, listed in Problems, and qui
     await until(async () => (await page.locator('.markers-panel .monaco-list-row', { hasText: 'is not supported by method' }).count()) === 0, 'the problem to leave the panel', 30_000);
     failed = false;
   } finally {
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'ez-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'ez-failure' });
   }
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  finishWorkbenchTest, frameWith, installExtension, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, until,
 } from './harness.mjs';
 
 const CONFIG = 'reloader.t2i.json';
@@ -109,19 +109,8 @@ test('A trainer keeps running through a window reload, the new window re-attache
     assert.match(fs.readFileSync(path.join(final.runDir, 'events.jsonl'), 'utf8'), /"type":"done"/);
     failed = false;
   } finally {
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'ez-reload-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
     // The trainer is detached from code-server's process group: stop it here if the test did not.
     if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'ez-reload-failure' });
   }
 });

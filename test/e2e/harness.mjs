@@ -224,6 +224,41 @@ export async function launchBrowser(profile, viewport = { width: 1400, height: 9
   return { browser, page: browser.pages()[0] ?? (await browser.newPage()) };
 }
 
+/** Opens the workbench in `page` and waits until the extension's activity-bar entry is there. */
+export async function openWorkbench(page, server) {
+  await page.goto(server.url);
+  await page.locator('.activitybar .action-item a[aria-label*="T2I Lab"]').waitFor({ timeout: 90_000 });
+  log('workbench ready');
+}
+
+/** Quick Open (Ctrl+P) a workspace file by name. */
+export async function quickOpen(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
+}
+
+/**
+ * The end of every workbench test: on failure a screenshot and code-server's logs kept;
+ * then the browser closed, code-server stopped and the profile removed.
+ */
+export async function finishWorkbenchTest({ failed, browser, server, profile, failureShot }) {
+  if (failed) {
+    try {
+      const page = browser?.pages()[0];
+      if (page) await shot(page, failureShot);
+    } catch {
+      // the browser may be gone
+    }
+    keepLogs(profile, server);
+  }
+  await browser?.close().catch(() => {});
+  await stopCodeServer(server);
+  fs.rmSync(profile.dir, { recursive: true, force: true });
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import {
-  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer,
+  ROOT, finishWorkbenchTest, frameWith, installExtension, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, quickOpen, runCommand, shot, startCodeServer,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -106,11 +106,7 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     log('workbench ready');
 
     // ---- Open the captions file and hover a caption ----
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(CAPTIONS);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: CAPTIONS }).first().click();
+    await quickOpen(page, CAPTIONS);
     await page.locator('.monaco-editor .view-line', { hasText: 'a red circle' }).waitFor({ timeout: 30_000 });
 
     const firstMs = await hoverLine(page, 'a red circle');
@@ -197,17 +193,6 @@ test('Hover a caption, see its image, inspect its attention in the side panel', 
     console.log(`hover metrics: first ${firstMs} ms, warm ${warmMs} ms`);
     failed = false;
   } finally {
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'hz-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'hz-failure' });
   }
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until,
+  ROOT, finishWorkbenchTest, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, until,
 } from './harness.mjs';
 
 const CONFIG = 'shapes-e2e.t2i.json';
@@ -198,17 +198,6 @@ test('Train from the Explorer, watch the dashboard, stop, reopen', { timeout: 9 
     console.log(`e2e metrics: train→first-loss-point ${(firstLossMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s`);
   } finally {
     if (!failed && process.env.T2I_E2E_KEEP_LOGS) keepLogs(profile, server);
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'zz-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'zz-failure' });
   }
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import {
-  ROOT, frameWith, installExtension, keepLogs, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, runCommand, shot, startCodeServer, stopCodeServer, until, untrustedSettings,
+  ROOT, finishWorkbenchTest, frameWith, installExtension, launchBrowser, log, makeProfile, missingBuild, missingPrerequisites, packageExtension, quickOpen, runCommand, shot, startCodeServer, until, untrustedSettings,
 } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -63,11 +63,7 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     log('status bar shows Restricted Mode');
 
     // Open the config: viewing is allowed.
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(CONFIG);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: CONFIG }).first().click();
+    await quickOpen(page, CONFIG);
     await page.locator('.monaco-editor .view-line', { hasText: '"shapes-trust"' }).waitFor({ timeout: 30_000 });
 
     // ---- Train is refused, with the reason and a way to change it ----
@@ -108,17 +104,6 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     await shot(page, 't3-attention-restricted');
     failed = false;
   } finally {
-    if (failed) {
-      try {
-        const page = browser?.pages()[0];
-        if (page) await shot(page, 'tz-trust-failure');
-      } catch {
-        // the browser may be gone
-      }
-      keepLogs(profile, server);
-    }
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    fs.rmSync(profile.dir, { recursive: true, force: true });
+    await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'tz-trust-failure' });
   }
 });
