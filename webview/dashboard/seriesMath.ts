@@ -12,22 +12,7 @@ export interface Point {
  * poison the average.
  */
 export function emaSmooth(values: readonly number[], weight: number): number[] {
-  const w = Math.min(Math.max(weight, 0), 0.999);
-  if (w === 0) return values.slice();
-  const out = new Array<number>(values.length);
-  let last = 0;
-  let debias = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) {
-      out[i] = v;
-      continue;
-    }
-    last = last * w + (1 - w) * v;
-    debias = debias * w + (1 - w);
-    out[i] = last / debias;
-  }
-  return out;
+  return emaSmoothWeighted(values, undefined, weight);
 }
 
 /**
@@ -37,7 +22,6 @@ export function emaSmooth(values: readonly number[], weight: number): number[] {
  * raw steps wherever the loss is steady within a bucket.
  */
 export function emaSmoothWeighted(values: readonly number[], counts: readonly number[] | undefined, weight: number): number[] {
-  if (!counts) return emaSmooth(values, weight);
   const w = Math.min(Math.max(weight, 0), 0.999);
   if (w === 0) return values.slice();
   const out = new Array<number>(values.length);
@@ -49,7 +33,7 @@ export function emaSmoothWeighted(values: readonly number[], counts: readonly nu
       out[i] = v;
       continue;
     }
-    const wc = Math.pow(w, Math.max(1, counts[i] ?? 1));
+    const wc = Math.pow(w, Math.max(1, counts?.[i] ?? 1));
     last = last * wc + (1 - wc) * v;
     debias = debias * wc + (1 - wc);
     out[i] = last / debias;
