@@ -43,8 +43,16 @@ test('A semantic config error is squiggled in place, listed in Problems, and qui
     // The squiggle sits under "256" on line 3: compare its box with the text's.
     const squiggle = page.locator('.monaco-editor .view-overlays .squiggly-error, .monaco-editor .squiggly-error').first();
     await squiggle.waitFor({ state: 'attached', timeout: 60_000 });
-    const valueBox = await page.locator('.monaco-editor .view-line', { hasText: '"imageSize"' }).locator('span span', { hasText: '256' }).first().boundingBox();
-    const squiggleBox = await squiggle.boundingBox();
+    // Monaco re-renders the line while it tokenizes, so the token span can be
+    // briefly detached: poll until both boxes are laid out at the same moment.
+    const valueSpan = page.locator('.monaco-editor .view-line', { hasText: '"imageSize"' }).locator('span span', { hasText: /^256$/ }).first();
+    let valueBox = null;
+    let squiggleBox = null;
+    await until(async () => {
+      valueBox = await valueSpan.boundingBox({ timeout: 1_000 }).catch(() => null);
+      squiggleBox = await squiggle.boundingBox({ timeout: 1_000 }).catch(() => null);
+      return valueBox && squiggleBox;
+    }, 'the value 256 and its squiggle to be laid out', 30_000);
     log('value box', valueBox, 'squiggle box', squiggleBox);
     assert.ok(squiggleBox && valueBox, 'both boxes exist');
     assert.ok(Math.abs(squiggleBox.x - valueBox.x) < 4 && Math.abs(squiggleBox.width - valueBox.width) < 6, 'the squiggle spans the value 256');
@@ -62,7 +70,7 @@ test('A semantic config error is squiggled in place, listed in Problems, and qui
     await shot(page, 'e1-config-diagnostic');
 
     // Quick fix: caret on the value, Ctrl+. and the nearest supported size.
-    await page.locator('.monaco-editor .view-line', { hasText: '"imageSize"' }).locator('span span', { hasText: '256' }).first().click();
+    await page.locator('.monaco-editor .view-line', { hasText: '"imageSize"' }).locator('span span', { hasText: /^256$/ }).first().click();
     await page.keyboard.press('Control+.');
     const fix = page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row', { hasText: 'Change to 128' }).first();
     await fix.waitFor({ timeout: 30_000 });
