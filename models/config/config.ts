@@ -63,6 +63,8 @@ export interface DamsmConfig {
   gamma2: number;
   gamma3: number;
   classMasking: boolean;
+  /** How GAN methods receive the frozen text features (damsm/frozenEncoders.ts conditioningText). */
+  codeScale: 'unit-rms' | 'raw';
   batchSize: number;
   lr: number;
   gradClip: number;

@@ -21,6 +21,8 @@ export interface FrozenEncoders {
   vocab: Vocabulary;
   /** The checkpoint the encoders came from. */
   checkpoint: string;
+  /** How conditioningText scales the features (the GAN config's damsm.codeScale); absent: raw. */
+  codeScale?: 'unit-rms' | 'raw';
 }
 
 /** The checkpoint `damsm.encoders` names: a .safetensors file, or a run folder (its last checkpoint). */
@@ -71,5 +73,5 @@ export async function loadFrozenEncoders(
     throw e;
   }
   opts.log(`DAMSM encoders (frozen): ${path.relative(path.dirname(configPath), checkpoint)}, vocabulary ${vocab.size} words`);
-  return { model, vocab, checkpoint };
+  return { model, vocab, checkpoint, codeScale: cfg.damsm.codeScale };
 }

@@ -19,6 +19,7 @@
 // statistics advance once per step, as in the reference.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MirrorganConfig, TrainConfig } from '../config/config';
+import { conditioningText } from '../damsm/conditioningText';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { klLoss } from '../layers/conditioningAugmentation';
 import { Ema } from '../layers/ema';
@@ -96,7 +97,7 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
   /** The frozen STEM in eval mode (no dropout), outside every tape. */
   private encodeText(ids: tf.Tensor2D, lengths: ArrayLike<number>): TextFeatures {
     return tf.tidy(() => {
-      const t = this.encoders.model.text.encode(ids, lengths, false);
+      const t = conditioningText(this.encoders, ids, lengths);
       return { words: t.words, sentence: t.sentence, mask: t.mask };
     });
   }
@@ -180,7 +181,7 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
   private evalForward<T extends tf.TensorContainer>(ids: tf.Tensor2D, noise: tf.Tensor2D, pick: (out: GlamOutput) => T): T {
     return this.ema.withAveraged(() =>
       tf.tidy(() => {
-        const t = this.encoders.model.text.encode(ids, lengthsOf(ids), false);
+        const t = conditioningText(this.encoders, ids, lengthsOf(ids));
         return pick(this.g.forward(t.sentence, t.words, t.mask, noise, undefined, false));
       }),
     );

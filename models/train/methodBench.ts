@@ -44,7 +44,7 @@ const FRESH = '(fresh, untrained: bench only)';
 
 /** The frozen encoders' classes with initial weights (what loadFrozenEncoders builds before loading its checkpoint). */
 export function freshEncoders(cfg: T2IConfig, vocab: Vocabulary): FrozenEncoders {
-  return { model: new DamsmModel(cfg.damsm, vocab.size, cfg.imageSize, new Rng(0)), vocab, checkpoint: FRESH };
+  return { model: new DamsmModel(cfg.damsm, vocab.size, cfg.imageSize, new Rng(0)), vocab, checkpoint: FRESH, codeScale: cfg.damsm.codeScale };
 }
 
 /** MirrorGAN's STREAM captioner with initial weights (what loadFrozenStream builds before loading its checkpoint). */

@@ -28,6 +28,7 @@
 //              with the live running statistics, as the code does.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig, XmcganConfig } from '../config/config';
+import { conditioningText } from '../damsm/conditioningText';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { Ema } from '../layers/ema';
 import { lengthsOf } from '../text/lengths';
@@ -111,7 +112,8 @@ export class XmcGan extends CheckpointedModel implements T2IMethod {
 
   /** Frozen text features: words, mask and their masked mean (no dropout, no gradient to the encoder). */
   encodeText(ids: tf.Tensor2D, lengths: ArrayLike<number>): TextCondition {
-    const { words, mask } = this.encoders.model.text.encode(ids, lengths, false);
+    const { words, mask, sentence } = conditioningText(this.encoders, ids, lengths);
+    sentence.dispose();
     return { words, mask, sentence: maskedMean(words, mask) };
   }
 
