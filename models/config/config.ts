@@ -347,6 +347,9 @@ export function loadRunSnapshot(runDir: string): { cfg: T2IConfig; source: strin
   }
   const source = typeof raw.source === 'string' ? raw.source : file;
   delete raw.source; // provenance, not part of the schema
+  // Snapshots from before damsm.codeScale existed were trained on the raw codes: keep them so.
+  const damsm = raw.damsm;
+  if (damsm && typeof damsm === 'object' && !('codeScale' in damsm)) (damsm as Record<string, unknown>).codeScale = 'raw';
   return { cfg: resolveConfig(raw, file), source };
 }
 

@@ -3,10 +3,13 @@
 // turning it (cosines unchanged, padding still zero); "raw" and an absent
 // setting pass the encoder's output through untouched.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../models/backend/select';
-import { resolveConfig } from '../../models/config/config';
+import { loadRunSnapshot, resolveConfig } from '../../models/config/config';
 import { conditioningText } from '../../models/damsm/conditioningText';
 import { DamsmModel } from '../../models/damsm/damsmModel';
 import type { FrozenEncoders } from '../../models/damsm/frozenEncoders';
@@ -74,4 +77,19 @@ test('unit-rms: every sentence and real word vector has RMS 1, same direction; p
   });
   assert.deepEqual(Array.from(t.mask.dataSync()), Array.from(ref.mask.dataSync()));
   tf.dispose([x, ref.words, ref.sentence, ref.mask, t.words, t.sentence, t.mask]);
+});
+
+test('a run snapshot from before codeScale existed keeps the raw codes it was trained on; a new one keeps its own', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-codescale-'));
+  try {
+    const resolved = resolveConfig({ method: 'supcon-dfgan', imageSize: 32, dataset: { kind: 'shapes', count: 40 } }) as unknown as Record<string, Record<string, unknown>>;
+    const old = JSON.parse(JSON.stringify(resolved));
+    delete old.damsm.codeScale;
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...old, source: '/x/a.t2i.json' }));
+    assert.equal(loadRunSnapshot(dir).cfg.damsm.codeScale, 'raw');
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...resolved, source: '/x/a.t2i.json' }));
+    assert.equal(loadRunSnapshot(dir).cfg.damsm.codeScale, 'unit-rms');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
