@@ -196,9 +196,7 @@ export class BaselineGAN extends CheckpointedModel implements T2IMethod {
     return [this.optG, this.optD];
   }
 
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
-    this.params.dispose();
+  protected owned() {
+    return [this.params];
   }
 }

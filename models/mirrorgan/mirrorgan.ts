@@ -223,12 +223,7 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
     return [this.optG, ...this.optDs];
   }
 
-  dispose(): void {
-    this.optG.dispose();
-    this.optDs.forEach((o) => o.dispose());
-    this.ema.dispose();
-    this.params.dispose();
-    this.encoders.model.dispose();
-    this.stream?.model.dispose();
+  protected owned() {
+    return [this.ema, this.params, this.encoders.model, this.stream?.model];
   }
 }

@@ -294,10 +294,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     return [this.optG, this.optD];
   }
 
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
-    this.params.dispose();
-    this.encoders.model.dispose();
+  protected owned() {
+    return [this.params, this.encoders.model];
   }
 }

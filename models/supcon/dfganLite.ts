@@ -259,10 +259,7 @@ export class SupconDfgan extends CheckpointedModel implements T2IMethod {
     return [this.optG, this.optD];
   }
 
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
-    this.params.dispose();
-    this.encoders.model.dispose();
+  protected owned() {
+    return [this.params, this.encoders.model];
   }
 }

@@ -100,6 +100,13 @@ export function loadCheckpoint(file: string, method: Checkpointable): Checkpoint
 export abstract class CheckpointedModel implements Omit<Checkpointable, 'name'> {
   protected abstract checkpointTensors(): [string, tf.Tensor][];
   protected abstract optimizers(): readonly Adam[];
+  /** What the model frees with itself besides its optimisers: parameters, EMA copy, frozen encoders. */
+  protected abstract owned(): readonly ({ dispose(): void } | undefined)[];
+
+  dispose(): void {
+    for (const o of this.optimizers()) o.dispose();
+    for (const x of this.owned()) x?.dispose();
+  }
 
   state(): [string, tf.Tensor][] {
     return [...this.checkpointTensors(), ...this.optimizers().flatMap((o) => o.state())];

@@ -267,11 +267,7 @@ export class XmcGan extends CheckpointedModel implements T2IMethod {
     return [this.optG, this.optD];
   }
 
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
-    this.ema.dispose();
-    this.params.dispose();
-    this.encoders.model.dispose();
+  protected owned() {
+    return [this.ema, this.params, this.encoders.model];
   }
 }
