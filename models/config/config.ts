@@ -63,7 +63,7 @@ export interface DamsmConfig {
   gamma2: number;
   gamma3: number;
   classMasking: boolean;
-  /** How GAN methods receive the frozen text features (damsm/frozenEncoders.ts conditioningText). */
+  /** How GAN methods receive the frozen text features (damsm/conditioningText.ts). */
   codeScale: 'unit-rms' | 'raw';
   batchSize: number;
   lr: number;

@@ -41,12 +41,6 @@ export interface MirrorganOptions {
   maxWords: number;
 }
 
-interface TextFeatures {
-  words: tf.Tensor3D;
-  sentence: tf.Tensor2D;
-  mask: tf.Tensor2D;
-}
-
 export class MirrorGAN extends CheckpointedModel implements T2IMethod {
   readonly name = 'mirrorgan';
   readonly lossNames: string[];
@@ -94,14 +88,6 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
     return tf.tensor2d(Float32Array.from({ length: rows * cols }, () => this.rand.normal()), [rows, cols]);
   }
 
-  /** The frozen STEM in eval mode (no dropout), outside every tape. */
-  private encodeText(ids: tf.Tensor2D, lengths: ArrayLike<number>): TextFeatures {
-    return tf.tidy(() => {
-      const t = conditioningText(this.encoders, ids, lengths);
-      return { words: t.words, sentence: t.sentence, mask: t.mask };
-    });
-  }
-
   /** Real images at every stage's size: 2^k×2^k average pooling of the finest (AttnGAN resizes with PIL). */
   private realPyramid(images: tf.Tensor4D): tf.Tensor4D[] {
     const S = this.opts.imageSize;
@@ -123,7 +109,8 @@ export class MirrorGAN extends CheckpointedModel implements T2IMethod {
     // columns carry zero attention and no loss, and the LSTMs skip them.
     const width = Math.max(1, ...batch.lengths);
     const ids = width < batch.ids.shape[1] ? tf.slice(batch.ids, [0, 0], [-1, width]) : batch.ids;
-    const text = this.encodeText(ids, batch.lengths);
+    // The frozen STEM in eval mode (no dropout), outside every tape.
+    const text = conditioningText(this.encoders, ids, batch.lengths);
     const z = this.normal(b, m.zDim);
     const eps = this.normal(b, m.caDim);
     const reals = tf.tidy(() => this.realPyramid(batch.images));

@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttnganLiteConfig, SupconConfig, TrainConfig } from '../config/config';
 import { sentenceLoss, wordsLoss } from '../damsm/damsmLoss';
+import { conditioningText } from '../damsm/conditioningText';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { wordAttention } from '../layers/attention';
 import { BatchNorm } from '../layers/batchNorm';
@@ -33,7 +34,7 @@ import type { EncodedText } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
 import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
-import { encodeText, generatedSupcon, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { generatedSupcon, rollWithinBranches, sumOverBranches, supconWeight } from './common';
 import { lengthsOf } from '../text/lengths';
 
 const LEAK = 0.2;
@@ -217,7 +218,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     if (b % 2 !== 0) throw new Error(`supcon-attngan needs a two-branch batch (even row count), got ${b}`);
     const out: Record<string, number> = {};
     const parts: Record<string, tf.Scalar> = {};
-    const text = tf.tidy(() => ({ ...encodeText(this.encoders, batch.ids, batch.lengths) })) as unknown as EncodedText;
+    const text = conditioningText(this.encoders, batch.ids, batch.lengths);
     const fakes = tf.tidy(() => this.g.apply(this.noise(b), text, true).images);
 
     out.d_total = this.optD.minimize(() => {
@@ -269,7 +270,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
 
   generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => {
-      const imgs = this.g.apply(noise, encodeText(this.encoders, ids, lengthsOf(ids)), false).images;
+      const imgs = this.g.apply(noise, conditioningText(this.encoders, ids, lengthsOf(ids)), false).images;
       return imgs[imgs.length - 1];
     });
   }
@@ -277,7 +278,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
   /** Word attention of each refinement stage, [N, T, H, W]. */
   attention(ids: tf.Tensor2D, noise: tf.Tensor2D): { name: string; weights: tf.Tensor4D }[] {
     return tf.tidy(() => {
-      const { attention } = this.g.apply(noise, encodeText(this.encoders, ids, lengthsOf(ids)), false);
+      const { attention } = this.g.apply(noise, conditioningText(this.encoders, ids, lengthsOf(ids)), false);
       return attention.map((a, k) => {
         const [n, hw, t] = a.shape;
         const side = Math.round(Math.sqrt(hw));

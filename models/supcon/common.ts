@@ -3,15 +3,8 @@
 // mode, so their BN statistics stay put too) and the GAN-phase SupCon term.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SupconConfig } from '../config/config';
-import { conditioningText } from '../damsm/conditioningText';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { modeLabels, supconLoss } from './supconLoss';
-
-
-/** Frozen text features: words [B, T, D], sentence [B, D], mask [B, T]. */
-export function encodeText(enc: FrozenEncoders, ids: tf.Tensor2D, lengths: ArrayLike<number>) {
-  return conditioningText(enc, ids, lengths);
-}
 
 /**
  * λ_sup·SupCon term of the GAN phase: the frozen image encoder's global codes

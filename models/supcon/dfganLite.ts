@@ -20,6 +20,7 @@
 // reshape + mean for that reason (AvgPoolGrad has no gradient of its own).
 import * as tf from '@tensorflow/tfjs-core';
 import type { DfganLiteConfig, SupconConfig } from '../config/config';
+import { conditioningText } from '../damsm/conditioningText';
 import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { Conv2d } from '../layers/conv2d';
 import { Dense } from '../layers/dense';
@@ -28,7 +29,7 @@ import { upsampleNearest2x } from '../layers/upsample';
 import { Adam } from '../train/adam';
 import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
-import { encodeText, generatedSupcon, hingeFake, hingeReal, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { generatedSupcon, hingeFake, hingeReal, rollWithinBranches, sumOverBranches, supconWeight } from './common';
 import { lengthsOf } from '../text/lengths';
 
 const LEAK = 0.2;
@@ -209,7 +210,7 @@ export class SupconDfgan extends CheckpointedModel implements T2IMethod {
     if (b % 2 !== 0) throw new Error(`supcon-dfgan needs a two-branch batch (even row count), got ${b}`);
     const { gpWeight, gpPower } = this.cfg.sizes;
     const out: Record<string, number> = {};
-    const sent = tf.tidy(() => encodeText(this.encoders, batch.ids, batch.lengths).sentence);
+    const sent = tf.tidy(() => conditioningText(this.encoders, batch.ids, batch.lengths).sentence);
     const fake = tf.tidy(() => this.g.apply(this.noise(b), sent));
     const parts: Record<string, tf.Scalar> = {};
     out.d_total = this.optD.minimize(() => {
@@ -248,7 +249,7 @@ export class SupconDfgan extends CheckpointedModel implements T2IMethod {
   }
 
   generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.g.apply(noise, encodeText(this.encoders, ids, lengthsOf(ids)).sentence));
+    return tf.tidy(() => this.g.apply(noise, conditioningText(this.encoders, ids, lengthsOf(ids)).sentence));
   }
 
   protected checkpointTensors(): [string, tf.Tensor][] {
