@@ -61,6 +61,18 @@ test('KID: near 0 for one distribution, clearly positive for shifted ones', () =
   assert.ok(diff > 0.5, `diff: ${diff}`);
 });
 
+test('KID: the unbiased polynomial-kernel MMD² worked out by hand', () => {
+  // k(a, b) = (a·b / d + 1)³. d = 1, x = {1, -1}, y = {2, 0}, one subset of both items:
+  // k_xx off-diagonal: k(1,-1) = 0 twice → 0; k_yy: k(2,0) = 1 twice → 2 / 2 = 1;
+  // k_xy: k(1,2) = 27, k(1,0) = 1, k(-1,2) = -1, k(-1,0) = 1 → 28, and 2·28 / 4 = 14. KID = 0 + 1 - 14 = -13.
+  const one = (v: number[]) => v.map((x) => Float64Array.from([x]));
+  near(kernelInceptionDistance(one([1, -1]), one([2, 0]), { subsets: 1, random: () => 0.3 }), -13, 1e-12);
+  // d = 2, x = {(1,0), (0,1)}, y = {(1,1), (0,0)}: k_xx = 1, k_yy = 1,
+  // k_xy = 1.5³ + 1 + 1.5³ + 1 = 8.75, and 2·8.75 / 4 = 4.375. KID = 1 + 1 - 4.375 = -2.375.
+  const two = (v: number[][]) => v.map((x) => Float64Array.from(x));
+  near(kernelInceptionDistance(two([[1, 0], [0, 1]]), two([[1, 1], [0, 0]]), { subsets: 3, random: () => 0.7 }), -2.375, 1e-12);
+});
+
 test('IS: 1 for constant predictions, C for confident predictions spread over C classes', () => {
   const uniform = Array.from({ length: 40 }, () => Float64Array.from([0.25, 0.25, 0.25, 0.25]));
   near(inceptionScore(uniform, 4).mean, 1, 1e-12);
