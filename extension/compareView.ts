@@ -11,6 +11,8 @@ import * as vscode from 'vscode';
 import { parseCompareMessage, parseCompareReport, type HostToCompare } from '../protocol/compare';
 import { configStem, newRunId } from '../models/run/layout';
 import { listRuns, readStatus } from '../models/run/runReader';
+import { comparePlan, metricsOnlyReport } from './comparePlan';
+import { compareResourceRoots } from './webviewRoots';
 import { webviewHtml } from './webviewHtml';
 
 export const COMPARE_VIEW_TYPE = 't2i.compare';
@@ -84,10 +86,11 @@ export class CompareViews implements vscode.Disposable {
 
   private show(runDirs: string[]): void {
     const outDir = vscode.Uri.joinPath(this.opts.storage, 'compare', newRunId()).fsPath;
-    fs.mkdirSync(outDir, { recursive: true });
+    // Decided before anything runs: untrusted workspaces get no child process at all.
+    const plan = comparePlan(vscode.workspace.isTrusted, runDirs, outDir);
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Active, {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.opts.extensionUri, 'dist', 'webview'), vscode.Uri.file(outDir)],
+      localResourceRoots: compareResourceRoots(this.opts.extensionUri.fsPath, outDir).map((p) => vscode.Uri.file(p)),
     });
     this.panels.add(panel);
     let ready = false;
@@ -113,10 +116,25 @@ export class CompareViews implements vscode.Disposable {
         }
       }),
     ];
+    panel.onDidDispose(() => {
+      subs.forEach((s) => s.dispose());
+      this.panels.delete(panel);
+    });
     panel.webview.html = webviewHtml(panel.webview, this.opts.extensionUri, 'compare', 'Compare runs');
 
-    const jsonFile = path.join(outDir, 'compare.json');
-    const child = fork(this.opts.cliPath, ['compare', ...runDirs, '--out', outDir, '--json', jsonFile], {
+    if (plan.kind === 'metricsOnly') {
+      this.opts.log.info(`[compare] Restricted Mode: metrics only, no grids (no checkpoint loaded): ${runDirs.join(' ')}`);
+      try {
+        post({ type: 'report', report: metricsOnlyReport(runDirs), grids: runDirs.map(() => null), notice: plan.notice });
+      } catch (e) {
+        post({ type: 'error', message: (e as Error).message });
+      }
+      return;
+    }
+
+    fs.mkdirSync(outDir, { recursive: true });
+    const jsonFile = plan.jsonFile;
+    const child = fork(this.opts.cliPath, plan.args, {
       cwd: outDir,
       execPath: process.execPath,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -155,8 +173,6 @@ export class CompareViews implements vscode.Disposable {
     });
     panel.onDidDispose(() => {
       if (child.exitCode === null) child.kill();
-      subs.forEach((s) => s.dispose());
-      this.panels.delete(panel);
     });
   }
 

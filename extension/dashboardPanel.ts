@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent, SampleEvent } from '../protocol/events';
 import { parseDashboardMessage, type HostToDashboard, type TrainerActivity } from '../protocol/webview';
-import { configStem, runsRootFor } from '../models/run/layout';
+import { configStem } from '../models/run/layout';
 import { latestCheckpointFile, latestRun, listRuns, readStatus } from '../models/run/runReader';
 import { isAlive } from './pid';
 import { exportGrid, gridFile, suggestedExportPath } from './gridExport';
@@ -14,6 +14,7 @@ import { loadRunHistory, readRunConfig, scanHistory, SnapshotMaker } from './run
 import { RunTailer } from './runTailer';
 import type { Trainers } from './trainers';
 import { webviewHtml } from './webviewHtml';
+import { dashboardResourceRoots } from './webviewRoots';
 import { INSPECT_COMMAND } from './captionHover';
 
 export const DASHBOARD_VIEW_TYPE = 't2i.dashboard';
@@ -36,11 +37,7 @@ export function dashboardOptions(extensionUri: vscode.Uri, configPath: string): 
   return {
     enableScripts: true,
     // Only the bundles, the icons and this config's run folders; nothing else on disk.
-    localResourceRoots: [
-      vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
-      vscode.Uri.joinPath(extensionUri, 'media'),
-      vscode.Uri.file(runsRootFor(configPath)),
-    ],
+    localResourceRoots: dashboardResourceRoots(extensionUri.fsPath, configPath).map((p) => vscode.Uri.file(p)),
   };
 }
 
@@ -272,7 +269,8 @@ export class DashboardPanel implements vscode.Disposable {
     if (!runDir) return 'idle';
     // Started elsewhere (the CLI, another window) and still alive?
     const status = readStatus(runDir);
-    return status?.state === 'running' && isAlive(status.pid) ? 'external' : 'idle';
+    // Paused: the host saw no heartbeat for a while, but a live pid still owns the run.
+    return (status?.state === 'running' || status?.state === 'paused') && isAlive(status.pid) ? 'external' : 'idle';
   }
 
   private setActivity(activity: TrainerActivity): void {

@@ -42,9 +42,12 @@ export interface CompareReport {
   notes: string[];
 }
 
-/** Host → webview. `grids` maps run index to a webview URI of its grid. */
+/**
+ * Host → webview. `grids` maps run index to a webview URI of its grid.
+ * `notice`: why part of the comparison is missing (Restricted Mode), shown above the report.
+ */
 export type HostToCompare =
-  | { type: 'report'; report: CompareReport; grids: (string | null)[] }
+  | { type: 'report'; report: CompareReport; grids: (string | null)[]; notice?: string }
   | { type: 'progress'; message: string }
   | { type: 'error'; message: string };
 
@@ -116,7 +119,10 @@ export function parseHostToCompare(msg: unknown): HostToCompare | undefined {
   if (msg.type === 'report' && Array.isArray(msg.grids)) {
     const report = parseCompareReport(msg.report);
     if (!report || msg.grids.length !== report.runs.length) return undefined;
-    return { type: 'report', report, grids: msg.grids.map((g) => (typeof g === 'string' ? g : null)) };
+    return {
+      type: 'report', report, grids: msg.grids.map((g) => (typeof g === 'string' ? g : null)),
+      ...(typeof msg.notice === 'string' && msg.notice ? { notice: msg.notice } : {}),
+    };
   }
   return undefined;
 }

@@ -77,7 +77,8 @@ function postReport() {
     notes: ['*_cls: a small label classifier … not comparable to papers'],
   };
   window.postMessage({ type: 'progress', message: 'Generating…' }, '*');
-  window.postMessage({ type: 'report', report, grids: [grid(0), grid(120), null] }, '*');
+  window.__lastReport = { type: 'report', report, grids: [grid(0), grid(120), null] };
+  window.postMessage(window.__lastReport, '*');
 }
 
 const missing = [BUNDLE, CHROMIUM].filter((p) => !fs.existsSync(p));
@@ -140,6 +141,15 @@ test('compare webview in headless Chromium: table, curves, grids, open a run', {
     // Bad messages are ignored, not drawn.
     await page.evaluate(() => window.postMessage({ type: 'report', report: { version: 2 }, grids: [] }, '*'));
     assert.equal((await page.$$('#table tbody tr')).length, 3);
+
+    // No notice for a full comparison; the Restricted Mode one is shown above the report when sent.
+    assert.equal(await page.isVisible('#notice'), false);
+    await page.evaluate(() => {
+      const last = window.__lastReport;
+      window.postMessage({ ...last, notice: 'Restricted Mode: sample grids are not generated' }, '*');
+    });
+    await page.waitForSelector('#notice:not([hidden])');
+    assert.equal(await page.textContent('#notice'), 'Restricted Mode: sample grids are not generated');
 
     await page.screenshot({ path: path.join(SHOTS, 'compare-webview.png'), fullPage: true });
     assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violations');

@@ -3,7 +3,8 @@
 // refused with a message that says why and starts nothing, while the
 // dashboard of a past run (trained with the CLI before VS Code started) still
 // opens and shows its losses and samples; the attention panel opens but says
-// it does not load checkpoints there.
+// it does not load checkpoints there; Compare Runs shows the run's metrics
+// but no sample grids, and says that grids need trust.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -102,6 +103,19 @@ test('Restricted Mode: Train is refused with the reason, past runs can still be 
     assert.match((await panel.textContent('#banner')) ?? '', /not generated in Restricted Mode: trust the workspace/);
     assert.equal(await panel.isVisible('#result'), false, 'no image was generated');
     await shot(page, 't3-attention-restricted');
+
+    // ---- Compare Runs: metrics from the run folder, no grids (they would load checkpoints) ----
+    await runCommand(page, 'T2I: Compare Runs');
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    await until(async () => (await rows.count()) === 1, 'the past run in the quick pick', 30_000);
+    await rows.nth(0).click(); // a multi-select pick: the click checks it
+    await page.keyboard.press('Enter');
+    const compare = await frameWith(page, '#notice:not([hidden])', 60_000);
+    assert.match((await compare.textContent('#notice')) ?? '', /Restricted Mode: sample grids are not generated, because that loads the runs’ checkpoints/);
+    assert.equal(await compare.$$eval('#table tbody tr', (trs) => trs.length), 1, 'the run’s metrics row');
+    assert.equal(await compare.$$eval('#grids img', (imgs) => imgs.length), 0, 'no grid was generated');
+    assert.match((await compare.textContent('#grids')) ?? '', /not generated in Restricted Mode/);
+    await shot(page, 't4-compare-restricted');
     failed = false;
   } finally {
     await finishWorkbenchTest({ failed, browser, server, profile, failureShot: 'tz-trust-failure' });

@@ -28,6 +28,7 @@ document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 const app = document.getElementById('app')!;
 app.innerHTML = `
 <div id="status" class="status muted" role="status" aria-live="polite"><vscode-progress-ring></vscode-progress-ring> Waiting for the comparison…</div>
+<div id="notice" class="notice" role="note" hidden></div>
 <section id="report" hidden>
   <h2>Final metrics</h2>
   <div class="table-scroll"><table id="table" class="metrics"></table></div>
@@ -194,6 +195,9 @@ window.addEventListener('message', (e: MessageEvent) => {
     report = msg.report;
     status.hidden = true;
     $('report').hidden = false;
+    // Restricted Mode: say up front why there are no grids, not only in the notes.
+    $('notice').hidden = !msg.notice;
+    $('notice').textContent = msg.notice ?? '';
     renderTable(report);
     renderMetricChoices(report);
     renderGrids(report, msg.grids);
