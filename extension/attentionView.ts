@@ -5,15 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttentionExport, SampleEvent, SampleGridMeta } from '../protocol/events';
+import type { AttentionExport, SampleGridMeta } from '../protocol/events';
 import { parseAttentionMessage, type HostToAttention, type LiveCell } from '../protocol/attention';
 import { decodePng, encodePng, pngToRgb } from '../models/data/png';
 import { configStem } from '../models/run/layout';
-import { latestRun, readAllEvents } from '../models/run/runReader';
+import { latestRun } from '../models/run/runReader';
+import { LiveSamples, liveKey } from './attentionLive';
 import { keepChoice, listCheckpoints } from './attentionCheckpoints';
 import { resolveConfig } from './configs';
 import { GenerateCancelled, type Generators } from './generatorProcess';
 import { webviewHtml } from './webviewHtml';
+import { attentionResourceRoots } from './webviewRoots';
 
 export const ATTENTION_VIEW_ID = 't2i.attention';
 /** The panel asks for a larger picture than a hover. */
@@ -32,6 +34,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
   private live = false;
   private liveTimer?: NodeJS.Timeout;
   private liveKey = '';
+  private liveSamples?: LiveSamples;
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(
@@ -43,7 +46,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.ready = false;
-    view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')] };
+    view.webview.options = { enableScripts: true, localResourceRoots: attentionResourceRoots(this.extensionUri.fsPath).map((p) => vscode.Uri.file(p)) };
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'attention', 'Attention');
     this.subs.push(
       view.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
@@ -182,12 +185,14 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
       this.post({ type: 'liveEmpty', message: configPath ? `"${configStem(configPath)}" has no training run yet.` : 'No training config chosen.' });
       return;
     }
-    const sample = readAllEvents(runDir).filter((e): e is SampleEvent => e.type === 'sample').pop();
+    // One follower per run: each poll reads only what the trainer appended since the last one.
+    if (this.liveSamples?.runDir !== runDir) this.liveSamples = new LiveSamples(runDir);
+    const sample = this.liveSamples.poll();
     if (!sample) {
       this.post({ type: 'liveEmpty', message: 'The run has no sample grid yet.' });
       return;
     }
-    const key = `${runDir}:${sample.step}`;
+    const key = liveKey(runDir, sample);
     if (key === this.liveKey) return;
     try {
       const meta = JSON.parse(fs.readFileSync(path.join(runDir, sample.meta), 'utf8')) as SampleGridMeta;
