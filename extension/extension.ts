@@ -16,6 +16,7 @@ import { Trainers } from './trainers';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { isAlive } from './pid';
 import { readStatus, latestRun } from '../models/run/runReader';
+import { isTrainingState } from '../protocol/events';
 import { T2ITaskProvider } from './taskProvider';
 import { TASK_TYPE } from './taskArgs';
 import { requireTrust } from './trust';
@@ -58,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
     // Also one started elsewhere: another window, a task, the CLI.
     const latest = latestRun(configPath);
     const latestStatus = latest ? readStatus(latest) : undefined;
-    if (latest && latestStatus?.state === 'running' && isAlive(latestStatus.pid)) {
+    if (latest && latestStatus && isTrainingState(latestStatus.state) && isAlive(latestStatus.pid)) {
       const pick = await vscode.window.showWarningMessage(
         `T2I Lab: "${name}" is already training outside this window (pid ${latestStatus.pid}, step ${latestStatus.step}).`,
         { modal: true, detail: 'It may run from a task, a terminal or another window. Stop it first (it writes a checkpoint), then train again.' },
@@ -104,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
       // Perhaps started outside this window (a task, a terminal): SIGTERM makes it checkpoint and exit.
       const latest = latestRun(configPath);
       const status = latest ? readStatus(latest) : undefined;
-      if (status?.state === 'running' && isAlive(status.pid)) {
+      if (status && isTrainingState(status.state) && isAlive(status.pid)) {
         try {
           process.kill(status.pid, 'SIGTERM');
           log.info(`asked trainer pid ${status.pid} of ${configPath} to stop`);
@@ -158,11 +159,11 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   // A trainer that stops writing its heartbeat (status.json) may be hung: say so once per silence.
-  t.onDidHang(async ({ training, seconds }) => {
+  t.onDidHang(async ({ training, seconds, paused }) => {
     const stopIt = 'Stop Training';
     const showLog = 'Show Log';
     const pick = await vscode.window.showWarningMessage(
-      `T2I Lab: "${configStem(training.configPath)}" has shown no sign of life for ${seconds} s (no heartbeat in status.json, no events). The trainer may be hung.`,
+      `T2I Lab: "${configStem(training.configPath)}" has shown no sign of life for ${seconds} s (no heartbeat in status.json, no events). The trainer may be hung${paused ? '; its run is marked paused until it writes again' : ''}.`,
       stopIt,
       showLog,
       'Keep Waiting',

@@ -1,10 +1,11 @@
-// What the host concludes about a trainer from its run folder, and the one
-// thing it writes there: a run whose trainer died without a `done` event is
-// marked failed in status.json (atomically), with the reason. Pure node:fs,
-// no vscode, so it is unit tested on real files.
+// What the host concludes about a trainer from its run folder, and the two
+// things it writes there (status.json, atomically, with the reason): a run
+// whose trainer showed no sign of life for the heartbeat timeout is marked
+// paused; one whose trainer died without a `done` event is marked failed.
+// Pure node:fs, no vscode, so it is unit tested on real files and processes.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunStatus } from '../protocol/events';
+import { isTrainingState, type RunStatus } from '../protocol/events';
 import { writeFileAtomic } from '../models/run/atomicWrite';
 import { RUN_FILES } from '../models/run/layout';
 import { readStatus } from '../models/run/runReader';
@@ -22,7 +23,8 @@ export function lastSignOfLife(status: RunStatus | undefined, lastEventAt: numbe
  * life, the time since `startedAt` counts.
  */
 export function hungFor(status: RunStatus | undefined, lastEventAt: number | undefined, startedAt: number, timeoutSeconds: number, now = Date.now()): number | undefined {
-  if (status && status.state !== 'running') return undefined;
+  // A paused run is still silent: it stays hung until the trainer writes again.
+  if (status && !isTrainingState(status.state)) return undefined;
   const since = lastSignOfLife(status, lastEventAt) ?? startedAt;
   const age = (now - since) / 1000;
   return age > timeoutSeconds ? Math.round(age) : undefined;
@@ -47,14 +49,42 @@ export function hasDoneEvent(runDir: string): boolean {
 }
 
 /**
+ * Marks a running trainer's run `paused` when it has shown no sign of life
+ * for more than `timeoutSeconds` (see hungFor), with a message naming the
+ * silence and the timeout. Every other field stays, `updated` and
+ * `heartbeatAt` included: they are the trainer's, so the silence keeps
+ * counting and the trainer's next write (state `running`) ends the pause.
+ * Returns the seconds of silence when it wrote, else undefined (not hung,
+ * already paused, not running, or done).
+ */
+export function markRunPausedIfHung(
+  runDir: string,
+  timeoutSeconds: number,
+  opts: { now?: number; lastEventAt?: number; startedAt?: number } = {},
+): number | undefined {
+  const now = opts.now ?? Date.now();
+  const status = readStatus(runDir);
+  if (status?.state !== 'running') return undefined;
+  const seconds = hungFor(status, opts.lastEventAt, opts.startedAt ?? now, timeoutSeconds, now);
+  if (seconds === undefined || hasDoneEvent(runDir)) return undefined;
+  const next: RunStatus = {
+    ...status,
+    state: 'paused',
+    message: `No sign of life from the trainer (pid ${status.pid}) for ${seconds} s (heartbeat timeout ${timeoutSeconds} s): it may be hung or suspended. It counts as running again when it next writes its status.`,
+  };
+  writeFileAtomic(path.join(runDir, RUN_FILES.status), JSON.stringify(next, null, 2) + '\n');
+  return seconds;
+}
+
+/**
  * Marks the run failed with `reason` unless it ended properly (a `done`
- * event, or a status that is no longer `running`). Returns whether it wrote.
+ * event, or a status that is no longer `running` or `paused`). Returns whether it wrote.
  * Nothing else in the folder is touched: checkpoints and events stay.
  */
 export function markRunFailed(runDir: string, reason: string, pid?: number): boolean {
   if (!fs.existsSync(runDir)) return false;
   const status = readStatus(runDir);
-  if (status && status.state !== 'running') return false;
+  if (status && !isTrainingState(status.state)) return false;
   if (hasDoneEvent(runDir)) return false;
   const next: RunStatus = {
     state: 'failed',

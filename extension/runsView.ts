@@ -2,7 +2,7 @@
 // under it its run folders with their state. Read straight from disk.
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunStatus } from '../protocol/events';
+import { isTrainingState, type RunStatus } from '../protocol/events';
 import { configStem } from '../models/run/layout';
 import { listRuns, readRunStarted, readStatus } from '../models/run/runReader';
 import { findConfigs } from './configs';
@@ -16,6 +16,8 @@ export type RunsNode = { kind: 'config'; configPath: string } | { kind: 'run'; c
 
 const STATE_ICON: Record<RunStatus['state'], vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin'),
+  // The host saw no heartbeat for the timeout: hung or suspended (the message says how long).
+  paused: new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground')),
   completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   stopped: new vscode.ThemeIcon('debug-stop'),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
@@ -77,8 +79,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       return item;
     }
     const status = readStatus(node.runDir);
-    // "running" in a status.json whose process is gone: the trainer crashed or was killed.
-    const interrupted = status?.state === 'running' && !isAlive(status.pid);
+    // "running" (or "paused") in a status.json whose process is gone: the trainer crashed or was killed.
+    const interrupted = !!status && isTrainingState(status.state) && !isAlive(status.pid);
     const state = interrupted ? 'interrupted' : status?.state;
     const item = new vscode.TreeItem(path.basename(node.runDir), vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.runDir}`;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { newRunId, runsRootFor } from '../models/run/layout';
 import { readStatus } from '../models/run/runReader';
-import { hungFor, markRunFailed } from './runHealth';
+import { hungFor, markRunFailed, markRunPausedIfHung } from './runHealth';
 import { RunTailer } from './runTailer';
 import { TrainerProcess, type TrainerIdentity } from './trainerProcess';
 import { failureMessage, Training, type TrainingEnded } from './training';
@@ -30,6 +30,8 @@ export interface TrainingHung {
   training: Training;
   /** Seconds since its last sign of life. */
   seconds: number;
+  /** Whether this check marked the run `paused` in status.json (false when it already was, or not running). */
+  paused: boolean;
 }
 
 /** A trainer that ended while no window followed it. */
@@ -147,7 +149,11 @@ export class Trainers implements vscode.Disposable {
     await Promise.all(this.all().map((t) => t.process.stop(graceMs)));
   }
 
-  /** Fires onDidHang for running trainers whose heartbeat is older than the timeout. */
+  /**
+   * For running trainers whose heartbeat is older than the timeout: marks the
+   * run paused in status.json (the trainer's next write sets it running again)
+   * and fires onDidHang, once per silence.
+   */
   checkHeartbeats(now = Date.now()): void {
     const timeout = this.opts.heartbeatTimeoutSeconds?.() ?? 300;
     for (const t of this.byConfig.values()) {
@@ -156,8 +162,9 @@ export class Trainers implements vscode.Disposable {
       if (seconds === undefined) t.hangReported = false;
       else if (!t.hangReported) {
         t.hangReported = true;
-        this.log.warn(`[${t.runId}] no heartbeat for ${seconds} s (timeout ${timeout} s)`);
-        this.hung.fire({ training: t, seconds });
+        const paused = markRunPausedIfHung(t.runDir, timeout, { now, lastEventAt: t.lastEventAt, startedAt: t.process.startedAt }) !== undefined;
+        this.log.warn(`[${t.runId}] no heartbeat for ${seconds} s (timeout ${timeout} s)${paused ? '; marked paused in status.json' : ''}`);
+        this.hung.fire({ training: t, seconds, paused });
       }
     }
   }

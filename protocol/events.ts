@@ -127,7 +127,14 @@ export type RunEventType = RunEvent['type'];
 
 /** Contents of `<run>/status.json`, rewritten atomically as the run progresses. */
 export interface RunStatus {
-  state: 'running' | 'completed' | 'stopped' | 'failed';
+  /**
+   * `paused` is written by the host (never the trainer) when a running trainer
+   * showed no sign of life for the heartbeat timeout: it may be hung or
+   * suspended. The host keeps the trainer's `updated` and `heartbeatAt`, so the
+   * silence keeps counting. The trainer's next status write sets it back to
+   * `running`; a paused trainer whose process dies is marked `failed`.
+   */
+  state: 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
   runId: string;
   pid: number;
   step: number;
@@ -150,6 +157,14 @@ export interface RunStatus {
   heartbeatSeconds?: number;
   /** Mean wall time of this process's training steps so far, in ms; absent before the first step. */
   meanStepMs?: number;
+}
+
+/**
+ * Whether a status says a trainer owns the run: `running`, or `paused` (silent
+ * but perhaps alive). Callers still check that its pid is alive.
+ */
+export function isTrainingState(state: RunStatus['state'] | undefined): boolean {
+  return state === 'running' || state === 'paused';
 }
 
 /** Sidecar JSON written next to each sample grid PNG. */

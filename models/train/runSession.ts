@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendChoice, BackendInfo, DoneReason, RunStatus } from '../../protocol/events';
+import { isTrainingState, type BackendChoice, type BackendInfo, type DoneReason, type RunStatus } from '../../protocol/events';
 import { EVENTS_VERSION } from '../../protocol/events';
 import { initBackend } from '../backend/select';
 import type { T2IConfig } from '../config/config';
@@ -108,7 +108,8 @@ export async function runSession(
   if (opts.resume) {
     if (!fs.existsSync(path.join(runDir, RUN_FILES.events))) throw new Error(`${runDir} is not a run folder (no ${RUN_FILES.events})`);
     const prior = readStatus(runDir);
-    if (prior?.state === 'running' && prior.pid !== process.pid && processAlive(prior.pid)) {
+    // Paused (the host saw no heartbeat for a while) still means a live trainer may own it.
+    if (prior && isTrainingState(prior.state) && prior.pid !== process.pid && processAlive(prior.pid)) {
       throw new Error(`${runDir} is still being trained by process ${prior.pid}; stop it before resuming`);
     }
     const file = latestCheckpointFile(runDir);

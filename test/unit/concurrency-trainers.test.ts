@@ -2,7 +2,9 @@
 // the real CLI (dist/cli.js) on tiny configs: a trainer outlives the host
 // that started it and is re-attached by pid; two configs train at once; a
 // trainer killed with SIGKILL gets its run marked failed with the reason,
-// its checkpoints kept; the hang rule reads status.json's heartbeat.
+// its checkpoints kept; the hang rule reads status.json's heartbeat, and a
+// trainer that goes silent (SIGSTOP) gets its run marked paused until it
+// beats again, or failed when it then dies.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +13,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { readAllEvents, readStatus } from '../../models/run/runReader';
 import { isAlive } from '../../extension/pid';
-import { hasDoneEvent, hungFor, markRunFailed } from '../../extension/runHealth';
+import { hasDoneEvent, hungFor, markRunFailed, markRunPausedIfHung } from '../../extension/runHealth';
 import { TrainerProcess, type TrainerIdentity } from '../../extension/trainerProcess';
 import { failureMessage, Training } from '../../extension/training';
 
@@ -27,7 +29,7 @@ after(() => {
 const lines: string[] = [];
 const log = { info: (l: string) => void lines.push(l), warn: (l: string) => void lines.push(l), error: (l: string) => void lines.push(l) };
 
-function tinyConfig(name: string): string {
+function tinyConfig(name: string, train: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.t2i.json`);
   fs.writeFileSync(file, JSON.stringify({
     method: 'baseline',
@@ -35,7 +37,7 @@ function tinyConfig(name: string): string {
     dataset: { kind: 'shapes', count: 40, seed: 3 },
     baseline: { zDim: 8, embedDim: 8, textDim: 8, ngf: 4, ndf: 4 },
     // Never finishes on its own within the test; maxMinutes bounds it if a test fails.
-    train: { batchSize: 4, steps: 100000, maxMinutes: 3, sampleEvery: 1000, checkpointEvery: 2, logEvery: 1 },
+    train: { batchSize: 4, steps: 100000, maxMinutes: 3, sampleEvery: 1000, checkpointEvery: 2, logEvery: 1, ...train },
     preview: { count: 2 },
   }));
   return file;
@@ -145,4 +147,81 @@ test('the hang rule: a running trainer is hung when its heartbeat (or last event
   assert.equal(hungFor(undefined, undefined, now - 400_000, 300, now), 400);
   // Only running trainers can hang.
   assert.equal(hungFor({ ...status, state: 'stopped' }, undefined, 0, 300, now), undefined);
+});
+
+test('a silent trainer (SIGSTOP) is marked paused with the reason; its next heartbeat after SIGCONT sets it running; it still stops cleanly', { timeout: 240_000 }, async () => {
+  // heartbeatSeconds 1: the trainer rewrites status.json every 0.5 s while it works.
+  const config = tinyConfig('sleeper', { heartbeatSeconds: 1 });
+  const runDir = path.join(dir, 'runs', 'sleeper', 'run-1');
+  const proc = TrainerProcess.spawn(CLI, config, runDir, path.join(dir, 'logs', 'sleeper.log'), log);
+  started.push(proc.pid!);
+  await until(() => (readStatus(runDir)?.state === 'running' && readStatus(runDir)!.step >= 3 && checkpointsOf(runDir).length > 0 ? true : undefined), 'steps and a heartbeat');
+
+  process.kill(proc.pid!, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 300)); // a rename in flight has landed; nothing more is written
+  const before = readStatus(runDir)!;
+  assert.equal(before.state, 'running');
+  const beat = Date.parse(before.heartbeatAt!);
+  // Not yet past the timeout: nothing is written.
+  assert.equal(markRunPausedIfHung(runDir, 10, { now: beat + 5_000, startedAt: proc.startedAt }), undefined);
+  assert.equal(readStatus(runDir)!.state, 'running');
+  // 12 s of silence against a 10 s timeout (a stopped process cannot beat, so `now` may be simulated).
+  assert.equal(markRunPausedIfHung(runDir, 10, { now: beat + 12_000, startedAt: proc.startedAt }), 12);
+  const paused = readStatus(runDir)!;
+  assert.equal(paused.state, 'paused');
+  assert.match(paused.message!, /no sign of life .*pid \d+.* for 12 s \(heartbeat timeout 10 s\)/i);
+  // Everything else is the trainer's, unchanged: its updated/heartbeat keep the silence counting.
+  const { state: _s, message: _m, ...rest } = paused;
+  const { state: _s2, message: _m2, ...restBefore } = before;
+  assert.deepEqual(rest, restBefore);
+  assert.equal(hungFor(paused, undefined, proc.startedAt, 10, beat + 20_000), 20, 'a paused run is still silent');
+  assert.equal(markRunPausedIfHung(runDir, 10, { now: beat + 20_000 }), undefined, 'written once per silence');
+  // A paused run whose pid lives is still being trained: a resume is refused, the folder untouched.
+  const resume = spawnSync(process.execPath, [CLI, 'train', '--resume', runDir], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(resume.status, 0);
+  assert.match(resume.stderr + resume.stdout, new RegExp(`still being trained by process ${proc.pid}`));
+  assert.equal(readStatus(runDir)!.state, 'paused');
+
+  process.kill(proc.pid!, 'SIGCONT');
+  const resumed = await until(() => {
+    const s = readStatus(runDir);
+    return s?.state === 'running' ? s : undefined;
+  }, 'the next heartbeat', 30_000);
+  assert.ok(Date.parse(resumed.heartbeatAt!) > beat, 'a fresh heartbeat');
+  assert.equal(resumed.message, undefined, 'the pause reason goes with the pause');
+  await until(() => (readStatus(runDir)!.step > before.step ? true : undefined), 'training to go on');
+
+  const exit = await proc.stop(60_000);
+  assert.equal(exit.code, 0);
+  assert.equal(exit.killed, false, 'it stopped on SIGTERM, not by a kill');
+  assert.equal(readStatus(runDir)!.state, 'stopped');
+  assert.ok(hasDoneEvent(runDir));
+});
+
+test('a paused run whose trainer then dies (SIGKILL) is marked failed, keeping its checkpoints', { timeout: 240_000 }, async () => {
+  const config = tinyConfig('goner', { heartbeatSeconds: 1 });
+  const runDir = path.join(dir, 'runs', 'goner', 'run-1');
+  const proc = TrainerProcess.spawn(CLI, config, runDir, path.join(dir, 'logs', 'goner.log'), log);
+  started.push(proc.pid!);
+  await until(() => (checkpointsOf(runDir).length > 0 && readStatus(runDir)?.state === 'running' ? true : undefined), 'a checkpoint');
+  process.kill(proc.pid!, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 300));
+  const beat = Date.parse(readStatus(runDir)!.heartbeatAt!);
+  assert.equal(markRunPausedIfHung(runDir, 5, { now: beat + 60_000 }), 60);
+  assert.equal(readStatus(runDir)!.state, 'paused');
+  const kept = checkpointsOf(runDir);
+
+  process.kill(proc.pid!, 'SIGKILL');
+  const exit = await proc.exited;
+  assert.equal(exit.signal, 'SIGKILL');
+  const training = new Training(config, runDir, proc);
+  training.apply(readAllEvents(runDir));
+  const reason = failureMessage(training, exit);
+  assert.ok(reason, 'a killed trainer is a failure');
+  assert.equal(markRunFailed(runDir, reason!, proc.pid), true, 'paused counts as running');
+  const failed = readStatus(runDir)!;
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.message, reason);
+  assert.deepEqual(checkpointsOf(runDir), kept, 'checkpoints untouched');
+  assert.equal(failed.lastCheckpoint, `checkpoints/${kept.sort().at(-1)}`);
 });
