@@ -161,7 +161,8 @@ function render(): void {
 function show(next: { image: string; attention?: ServeAttention }): void {
   shown = next;
   const stages = next.attention?.stages ?? [];
-  stageSelect.replaceChildren(...stages.map((s, i) => new Option(`${s.name} (${s.size}×${s.size})`, String(i))));
+  // Exporters may already put the size in the name ("stage2 (16×16)"): say it once.
+  stageSelect.replaceChildren(...stages.map((s, i) => new Option(s.name.includes(`${s.size}×${s.size}`) ? s.name : `${s.name} (${s.size}×${s.size})`, String(i))));
   stageIndex = Math.max(0, stages.length - 1); // the finest stage first
   stageSelect.value = String(stageIndex);
   wordIndex = -1;
