@@ -94,6 +94,7 @@ function fakeVsCodeApi() {
     getState: () => state,
     setState: (s) => {
       state = s;
+      window.__state = s;
     },
   });
   document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -255,6 +256,15 @@ test('dashboard webview in headless Chromium: charts, overlay, diff, slider, gri
       el.dispatchEvent(new Event('input', { bubbles: true }));
     });
     await page.waitForFunction(() => document.getElementById('loss-chart-wrap').dataset.lines.includes('|raw|'));
+    // TensorBoard's range: the slider reaches 0.999 and says so with three decimals.
+    assert.deepEqual(await page.$eval('#smoothing', (el) => [el.min, el.max, el.step]), ['0', '0.999', '0.001']);
+    await page.$eval('#smoothing', (el) => {
+      el.value = '0.999';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    assert.equal(await page.$eval('#smoothing', (el) => el.value), '0.999', 'not clamped to a lower max');
+    assert.equal(await page.textContent('#smoothing-value'), '0.999');
+    assert.equal(await page.evaluate(() => window.__state?.smoothing), 0.999, 'persisted for the next reload');
 
     // ---- log y ----
     assert.equal(await attr('y-scale'), 'linear');

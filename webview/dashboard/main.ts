@@ -83,7 +83,8 @@ const LAYOUT = `
     <div class="chart-controls">
       <label class="control" title="Exponential moving average of the losses (TensorBoard's formula); the raw values stay faint behind">
         Smoothing
-        <input id="smoothing" type="range" min="0" max="0.99" step="0.01">
+        <!-- TensorBoard's range: up to 0.999, in steps of 0.001 (long runs of noisy losses need the top end). -->
+        <input id="smoothing" type="range" min="0" max="0.999" step="0.001">
         <output id="smoothing-value"></output>
       </label>
       <vscode-checkbox id="log-y" title="Logarithmic y axis (values at or below 0 are left out)">Log scale</vscode-checkbox>
@@ -447,10 +448,10 @@ document.addEventListener('keydown', (e) => {
   e.preventDefault();
 });
 ui.smoothing.value = String(persisted.smoothing);
-ui.smoothingValue.textContent = persisted.smoothing.toFixed(2);
+ui.smoothingValue.textContent = persisted.smoothing.toFixed(3);
 ui.smoothing.addEventListener('input', () => {
   persisted = { ...persisted, smoothing: Number(ui.smoothing.value) };
-  ui.smoothingValue.textContent = persisted.smoothing.toFixed(2);
+  ui.smoothingValue.textContent = persisted.smoothing.toFixed(3);
   save();
   schedule(true);
 });
