@@ -7,9 +7,10 @@
 //       file (of any step, or only of <step>) is written and fsynced, print
 //       "T2I_TEST checkpoint-temp-written <file>" to stderr and sleep <ms> before
 //       the rename.
-//   T2I_TEST_POISON_LOSS=<step>[*]           report the first loss of training step
-//       <step> as NaN, the first time that step runs in this process (with "*",
-//       every time: after each NaN-guard rollback too).
+//   T2I_TEST_POISON_LOSS=<step>[*][:nan|inf|-inf]   report the first loss of
+//       training step <step> as NaN (or +/-Infinity), the first time that step
+//       runs in this process (with "*", every time: after each NaN-guard
+//       rollback too).
 
 /** Blocks the thread: the pause must hold the process inside the synchronous write. */
 function sleepSync(ms: number): void {
@@ -29,15 +30,16 @@ export function checkpointWritePause(step: number): ((tmpFile: string) => void) 
 
 /** Returns a function that poisons the losses of the configured step; identity when off. */
 export function lossPoisoner(): (step: number, losses: Record<string, number>) => Record<string, number> {
-  const m = /^(\d+)(\*?)$/.exec(process.env.T2I_TEST_POISON_LOSS ?? '');
+  const m = /^(\d+)(\*?)(?::(nan|inf|-inf))?$/.exec(process.env.T2I_TEST_POISON_LOSS ?? '');
   if (!m) return (_step, losses) => losses;
   const at = Number(m[1]);
   const always = m[2] === '*';
+  const value = m[3] === 'inf' ? Infinity : m[3] === '-inf' ? -Infinity : NaN;
   let done = false;
   return (step, losses) => {
     if (step !== at || (done && !always)) return losses;
     done = true;
     const [first] = Object.keys(losses);
-    return first === undefined ? losses : { ...losses, [first]: NaN };
+    return first === undefined ? losses : { ...losses, [first]: value };
   };
 }

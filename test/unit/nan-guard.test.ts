@@ -1,7 +1,8 @@
 // The trainer's failure handling: the NaN guard (stop naming the loss and step,
 // or roll back to the last checkpoint with lower learning rates; the last good
-// checkpoint is never replaced) and the status heartbeat. A non-finite loss is
-// injected with T2I_TEST_POISON_LOSS (models/train/faultInjection.ts).
+// checkpoint is never replaced) and the status heartbeat. A non-finite loss
+// (NaN, +Infinity or -Infinity) is injected with T2I_TEST_POISON_LOSS
+// (models/train/faultInjection.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -98,6 +99,38 @@ test('nanGuard "rollback" before the first checkpoint stops, saying there is not
   await assert.rejects(train({ configPath: configWith({ nanGuard: { action: 'rollback' } }), runDir, log: quiet }), /loss d_total became NaN at step 2 before the first checkpoint \(nothing to roll back to\); the last good checkpoint is none/);
   assert.deepEqual(checkpoints(runDir), []);
   assert.equal(readStatus(runDir)?.state, 'failed');
+});
+
+// Infinity is as bad as NaN (an exploding loss usually overflows before it turns NaN): the same guard must catch it.
+test('nanGuard "stop" catches an infinite loss too: the run fails naming Infinity and the step; the last good checkpoint is kept', async () => {
+  process.env.T2I_TEST_POISON_LOSS = '5:inf';
+  const runDir = path.join(dir, 'stop-inf');
+  await assert.rejects(train({ configPath: configWith({}), runDir, log: quiet }), /loss d_total became Infinity at step 5; the last good checkpoint is checkpoints\/step-000003\.safetensors/);
+  const status = readStatus(runDir)!;
+  assert.equal(status.state, 'failed');
+  assert.match(status.message!, /loss d_total became Infinity at step 5/);
+  assert.deepEqual(checkpoints(runDir), ['step-000003.safetensors'], 'no checkpoint of the bad state');
+  const events = readAllEvents(runDir);
+  assert.equal(Math.max(...steps(events).map((e) => e.step)), 4, 'the infinite step is not logged as a step');
+  const done = events.at(-1)!;
+  assert.ok(done.type === 'done' && done.reason === 'failed' && done.step === 5);
+});
+
+test('nanGuard "rollback" catches -Infinity: rolls back to the last checkpoint with lower learning rates and finishes', async () => {
+  process.env.T2I_TEST_POISON_LOSS = '5:-inf';
+  const r = await train({ configPath: configWith({ nanGuard: { action: 'rollback', lrFactor: 0.5 } }), runDir: path.join(dir, 'rollback-inf'), log: quiet });
+  assert.equal(r.reason, 'completed');
+  assert.equal(r.step, 8);
+  const events = readAllEvents(r.runDir);
+  const logged = events.filter((e): e is LogEvent => e.type === 'log' && e.level === 'error');
+  assert.equal(logged.length, 1);
+  assert.match(logged[0].message, /loss d_total became -Infinity at step 5; rolled back to checkpoints\/step-000003\.safetensors \(step 3\) with learning rates ×0\.5/);
+  const kept = steps(dedupeResumedSteps(events));
+  assert.deepEqual(kept.map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(kept.every((e) => Object.values(e.losses).every(Number.isFinite)), 'no infinite loss reaches the log');
+  const last = readCheckpoint(path.join(r.runDir, 'checkpoints/step-000008.safetensors')).meta;
+  assert.deepEqual([last.counters.opt_g_lrScale, last.counters.opt_d_lrScale], [0.5, 0.5]);
+  assert.equal(readStatus(r.runDir)?.state, 'completed');
 });
 
 test('status.json carries a heartbeat no older than heartbeatSeconds at every step', async () => {
