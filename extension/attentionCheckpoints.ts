@@ -25,3 +25,21 @@ export function listCheckpoints(runDir: string): CheckpointChoice[] {
 export function keepChoice(choices: readonly CheckpointChoice[], pinned: string | undefined): string | undefined {
   return pinned && choices.some((c) => c.name === pinned) ? pinned : undefined;
 }
+
+/**
+ * The checkpoint to pin when the dashboard's step slider is at `step`: the one
+ * nearest that step (a tie goes to the earlier, which the grid at that step
+ * came before). Undefined when that is the newest, so the panel keeps
+ * following the latest as training writes more.
+ */
+export function checkpointForStep(choices: readonly CheckpointChoice[], step: number): string | undefined {
+  if (!choices.length || !Number.isFinite(step)) return undefined;
+  let best = choices[0];
+  for (const c of choices) {
+    const d = Math.abs(c.step - step);
+    const bd = Math.abs(best.step - step);
+    if (d < bd || (d === bd && c.step < best.step)) best = c;
+  }
+  const newest = choices.reduce((a, c) => (c.step > a.step ? c : a));
+  return best === newest ? undefined : best.name;
+}

@@ -11,7 +11,8 @@ import { decodePng, encodePng, pngToRgb } from '../models/data/png';
 import { configStem } from '../models/run/layout';
 import { latestRun } from '../models/run/runReader';
 import { LiveSamples, liveKey } from './attentionLive';
-import { keepChoice, listCheckpoints } from './attentionCheckpoints';
+import { checkpointForStep, keepChoice, listCheckpoints } from './attentionCheckpoints';
+import { dashboardStep, type DashboardStep } from './stepSync';
 import { resolveConfig } from './configs';
 import { GenerateCancelled, type Generators } from './generatorProcess';
 import { webviewHtml } from './webviewHtml';
@@ -36,12 +37,35 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
   private liveKey = '';
   private liveSamples?: LiveSamples;
   private readonly subs: vscode.Disposable[] = [];
+  /** The caption last generated, regenerated when the dashboard's slider picks another checkpoint. */
+  private lastRequest?: { caption: string; seed: number };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly generators: Generators,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.subs.push(dashboardStep.event((e) => this.followStep(e)));
+  }
+
+  /**
+   * The dashboard's step slider moved: when the panel shows that config and
+   * the dashboard shows the run the generator serves (its latest), use the
+   * checkpoint nearest that step and regenerate the shown caption. Live mode
+   * keeps following the training run.
+   */
+  private followStep(e: DashboardStep): void {
+    if (!this.view || this.live || !this.configPath || path.resolve(e.configPath) !== path.resolve(this.configPath)) return;
+    const runDir = latestRun(this.configPath);
+    if (!runDir || path.resolve(runDir) !== path.resolve(e.runDir)) return;
+    const pick = checkpointForStep(listCheckpoints(runDir), e.step);
+    if (pick === this.pinned) return;
+    this.pinned = pick;
+    if (this.lastRequest && this.ready) {
+      this.queued = this.lastRequest;
+      void this.flush();
+    } else if (this.ready) this.sendCheckpoints(this.configPath);
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -111,6 +135,7 @@ export class AttentionView implements vscode.WebviewViewProvider, vscode.Disposa
     const req = this.queued;
     if (!req || !this.view) return;
     this.queued = undefined;
+    this.lastRequest = req;
     if (!vscode.workspace.isTrusted) {
       this.post({ type: 'error', caption: req.caption, message: 'Images are not generated in Restricted Mode: trust the workspace to load its checkpoints.' });
       return;

@@ -15,6 +15,7 @@ import { RunTailer } from './runTailer';
 import type { Trainers } from './trainers';
 import { webviewHtml } from './webviewHtml';
 import { dashboardResourceRoots } from './webviewRoots';
+import { dashboardStep } from './stepSync';
 import { INSPECT_COMMAND } from './captionHover';
 
 export const DASHBOARD_VIEW_TYPE = 't2i.dashboard';
@@ -145,6 +146,10 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'overlay':
         void this.sendOverlays(msg.runIds);
+        break;
+      case 'selectStep':
+        // One slider across views: the attention panel follows the shown run's step.
+        if (this.runDir) dashboardStep.fire({ configPath: this.configPath, runDir: this.runDir, step: msg.step });
         break;
       case 'inspectCaption':
         // The same command as the caption hover's "Inspect attention" link.

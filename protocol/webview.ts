@@ -106,7 +106,9 @@ export type DashboardToHost =
   /** Draw these other runs of the config over the shown one (empty: none). */
   | { type: 'overlay'; runIds: string[] }
   /** Open the Attention panel on a sample grid caption (a cell or caption was clicked). */
-  | { type: 'inspectCaption'; caption: string };
+  | { type: 'inspectCaption'; caption: string }
+  /** The user moved the step slider to `step`: the attention panel follows it. */
+  | { type: 'selectStep'; step: number };
 
 /** Captions are short sentences; anything longer is not one of the grid's. */
 export const MAX_CAPTION_CHARS = 500;
@@ -131,8 +133,9 @@ export function parseDashboardMessage(msg: unknown): DashboardToHost | undefined
   if (typeof m.type !== 'string') return undefined;
   // Rebuild the message instead of passing the webview's object through.
   if (PLAIN_COMMANDS.has(m.type)) return { type: m.type } as DashboardToHost;
-  if (m.type === 'exportPng') {
+  if (m.type === 'exportPng' || m.type === 'selectStep') {
     const step = m.step;
+    if (m.type === 'selectStep') return typeof step === 'number' && Number.isSafeInteger(step) && step >= 0 ? { type: 'selectStep', step } : undefined;
     return typeof step === 'number' && Number.isSafeInteger(step) && step >= 0 ? { type: 'exportPng', step } : undefined;
   }
   if (m.type === 'overlay') {

@@ -280,6 +280,9 @@ test('dashboard webview in headless Chromium: charts, overlay, diff, slider, gri
     const pxBefore = Number(await attr('cursor-px'));
     assert.ok(pxBefore < pxLatest - 20, `cursor moved left: ${pxLatest} → ${pxBefore}`);
     assert.match(await page.textContent('#step-label'), /step 75,000 · 4 of 5/);
+    // One slider across views: the host hears the selected step once (debounced), for the attention panel.
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'selectStep'));
+    assert.deepEqual((await posted()).filter((m) => m.type === 'selectStep'), [{ type: 'selectStep', step: 75000 }]);
 
     // ---- redescriptions beside the rows; sidecars sent once are reused ----
     assert.equal(await page.isVisible('#redescriptions'), true);

@@ -246,6 +246,22 @@ function select(sel: StepSelection): void {
   persisted = { ...persisted, selection: sel };
   save();
   renderSamples();
+  announceStep();
+}
+
+// One slider across views: the host moves the attention panel to the checkpoint nearest the selected step.
+// Debounced, so dragging or playing asks for one image at the end, not one per snapshot.
+let announced: number | undefined;
+let announceTimer = 0;
+function announceStep(): void {
+  clearTimeout(announceTimer);
+  announceTimer = window.setTimeout(() => {
+    const steps = run.samples.map((s) => s.step);
+    const i = resolveIndex(steps, persisted.selection);
+    if (i < 0 || steps[i] === announced) return;
+    announced = steps[i];
+    vscode.postMessage({ type: 'selectStep', step: steps[i] });
+  }, 200);
 }
 
 // ---- rendering (coalesced to one pass per frame) ----
