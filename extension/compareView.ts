@@ -88,7 +88,7 @@ export class CompareViews implements vscode.Disposable {
     const outDir = vscode.Uri.joinPath(this.opts.storage, 'compare', newRunId()).fsPath;
     // Decided before anything runs: untrusted workspaces get no child process at all.
     const plan = comparePlan(vscode.workspace.isTrusted, runDirs, outDir);
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} run${runDirs.length === 1 ? '' : 's'}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: compareResourceRoots(this.opts.extensionUri.fsPath, outDir).map((p) => vscode.Uri.file(p)),
     });

@@ -142,6 +142,9 @@ test('compare webview in headless Chromium: table, curves, grids, open a run', {
     await page.evaluate(() => window.postMessage({ type: 'report', report: { version: 2 }, grids: [] }, '*'));
     assert.equal((await page.$$('#table tbody tr')).length, 3);
 
+    // Runs with metrics show the curves, not the "no metric" line.
+    assert.equal(await page.isVisible('#no-curves'), false);
+    assert.equal(await page.isVisible('#curves'), true);
     // No notice for a full comparison; the Restricted Mode one is shown above the report when sent.
     assert.equal(await page.isVisible('#notice'), false);
     await page.evaluate(() => {
@@ -152,6 +155,14 @@ test('compare webview in headless Chromium: table, curves, grids, open a run', {
     assert.equal(await page.textContent('#notice'), 'Restricted Mode: sample grids are not generated');
 
     await page.screenshot({ path: path.join(SHOTS, 'compare-webview.png'), fullPage: true });
+    // Runs without any metric: the curves give way to a line that says why.
+    await page.evaluate(() => {
+      const last = window.__lastReport;
+      const runs = last.report.runs.map((r) => ({ ...r, final: {}, curves: {} }));
+      window.postMessage({ ...last, report: { ...last.report, metricNames: [], runs } }, '*');
+    });
+    await page.waitForSelector('#no-curves:not([hidden])');
+    assert.equal(await page.isVisible('#curves'), false);
     assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violations');
     assert.deepEqual(errors, []);
   } finally {

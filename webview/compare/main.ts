@@ -34,12 +34,15 @@ app.innerHTML = `
   <div class="table-scroll"><table id="table" class="metrics"></table></div>
   <ul id="notes" class="notes muted"></ul>
   <h2>Curves</h2>
+  <p id="no-curves" class="muted" hidden>No metric was recorded in these runs (train with train.evalEvery, or run t2i eval).</p>
+  <div id="curves" class="curves">
   <div class="row">
     <label for="metric">Metric</label><vscode-single-select id="metric" aria-label="Metric"></vscode-single-select>
     <label for="xaxis">x</label>
     <vscode-single-select id="xaxis" aria-label="x axis"><vscode-option value="step">step</vscode-option><vscode-option value="seconds">training time (s)</vscode-option></vscode-single-select>
   </div>
   <div class="chart-box"><canvas id="chart" role="img" aria-label="Metric curves of the compared runs"></canvas></div>
+  </div>
   <h2>Samples: same captions, same noise</h2>
   <ol id="captions" class="captions muted"></ol>
   <div id="grids" class="grids"></div>
@@ -97,6 +100,9 @@ function renderTable(r: CompareReport): void {
 function renderMetricChoices(r: CompareReport): void {
   const names = r.metricNames.filter((m) => r.runs.some((run) => (run.curves[m]?.length ?? 0) > 0));
   metric = state.metric && names.includes(state.metric) ? state.metric : (names[0] ?? '');
+  // An empty chart with an empty picker says nothing: say why instead.
+  $('curves').hidden = names.length === 0;
+  $('no-curves').hidden = names.length > 0;
   metricSelect.replaceChildren(
     ...names.map((m) => {
       const o = document.createElement('vscode-option');
