@@ -168,6 +168,8 @@ export interface AttnganLiteConfig {
   resBlocks: number;
   damsmWeight: number;
   klWeight: number;
+  /** Moving average of G's weights for samples and evaluation; 0 = none (the reference). */
+  emaDecay: number;
 }
 
 export interface TrainConfig {

@@ -24,6 +24,7 @@ import type { FrozenEncoders } from '../damsm/frozenEncoders';
 import { wordAttention } from '../layers/attention';
 import { BatchNorm } from '../layers/batchNorm';
 import { ConditioningAugmentation, klLoss } from '../layers/conditioningAugmentation';
+import { Ema } from '../layers/ema';
 import { Conv2d } from '../layers/conv2d';
 import { Dense } from '../layers/dense';
 import { glu } from '../layers/glu';
@@ -187,6 +188,8 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
   readonly ds: StageDiscriminator[];
   readonly optG: Adam;
   readonly optD: Adam;
+  /** The averaged generator for samples and evaluation (`emaDecay` > 0), else undefined. */
+  readonly ema?: Ema;
 
   constructor(
     readonly cfg: { sizes: AttnganLiteConfig; supcon: SupconConfig; train: TrainConfig; imageSize: number },
@@ -206,6 +209,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.optG = new Adam('opt_g', trainable((n) => n.startsWith('g/')), { lr: train.lrG, ...adam });
     this.optD = new Adam('opt_d', trainable((n) => /^d\d+\//.test(n)), { lr: train.lrD, ...adam });
+    if (sizes.emaDecay > 0) this.ema = new Ema(trainable((n) => n.startsWith('g/')), sizes.emaDecay);
   }
 
   private noise(b: number): tf.Tensor2D {
@@ -260,6 +264,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
       parts.g_supcon = tf.keep(sc.clone());
       return tf.addN([adv, tf.mul(damsm, damsmWeight), tf.mul(kl, klWeight), tf.mul(sc, w)]) as tf.Scalar;
     });
+    this.ema?.update(this.optG.step);
     tf.dispose([text.words, text.sentence, text.mask]);
     for (const [k, t] of Object.entries(parts)) {
       out[k] = t.dataSync()[0];
@@ -268,27 +273,32 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     return out;
   }
 
+  /** Runs `fn` with the averaged generator in place when there is one. */
+  private averaged<T>(fn: () => T): T {
+    return this.ema ? this.ema.withAveraged(fn) : fn();
+  }
+
   generate(ids: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => {
+    return this.averaged(() => tf.tidy(() => {
       const imgs = this.g.apply(noise, conditioningText(this.encoders, ids, lengthsOf(ids)), false).images;
       return imgs[imgs.length - 1];
-    });
+    }));
   }
 
   /** Word attention of each refinement stage, [N, T, H, W]. */
   attention(ids: tf.Tensor2D, noise: tf.Tensor2D): { name: string; weights: tf.Tensor4D }[] {
-    return tf.tidy(() => {
+    return this.averaged(() => tf.tidy(() => {
       const { attention } = this.g.apply(noise, conditioningText(this.encoders, ids, lengthsOf(ids)), false);
       return attention.map((a, k) => {
         const [n, hw, t] = a.shape;
         const side = Math.round(Math.sqrt(hw));
         return { name: `stage${k + 1} (${side}×${side})`, weights: tf.reshape(tf.transpose(a, [0, 2, 1]), [n, t, side, side]) as tf.Tensor4D };
       });
-    });
+    }));
   }
 
   protected checkpointTensors(): [string, tf.Tensor][] {
-    return this.params.entries();
+    return [...this.params.entries(), ...(this.ema?.state() ?? [])];
   }
 
   protected optimizers(): readonly Adam[] {
@@ -296,6 +306,6 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
   }
 
   protected owned() {
-    return [this.params, this.encoders.model];
+    return [this.ema, this.params, this.encoders.model];
   }
 }

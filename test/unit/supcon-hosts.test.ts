@@ -5,12 +5,14 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../models/backend/select';
 import { resolveConfig, type T2IConfig } from '../../models/config/config';
+import { conditioningText } from '../../models/damsm/conditioningText';
 import { DamsmModel } from '../../models/damsm/damsmModel';
 import type { FrozenEncoders } from '../../models/damsm/frozenEncoders';
 import { Rng } from '../../models/data/rng';
 import { Params } from '../../models/layers/params';
 import { SupconAttngan } from '../../models/supcon/attnganLite';
 import { DfDiscriminator, matchingAwareGp, SupconDfgan } from '../../models/supcon/dfganLite';
+import { lengthsOf } from '../../models/text/lengths';
 import { Vocabulary } from '../../models/text/vocabulary';
 import { createMethod } from '../../models/train/createMethod';
 import type { Batch } from '../../models/train/method';
@@ -135,4 +137,43 @@ test('MA-GP: tf.grad through a gradient (second derivatives through conv + leaky
   w.assign(tf.tensor(base, w.shape));
   assert.ok(value.dataSync()[0] > 0);
   tf.dispose([value, x, s, ...Object.values(grads)]);
+});
+
+test('supcon-attngan emaDecay: samples come from the averaged generator, which is checkpointed; 0 keeps none (the reference)', () => {
+  const plain = config('supcon-attngan');
+  const withEma = resolveConfig({ ...plain, attnganLite: { ...plain.attnganLite, emaDecay: 0.9 } });
+  const enc = encoders(withEma);
+  const m = createMethod(withEma, enc.vocab.size, new Rng(1), enc) as SupconAttngan;
+  const bt = batch(3);
+  for (let i = 0; i < 3; i++) m.trainStep(bt);
+  const names = m.state().map(([n]) => n);
+  const gNames = m.params.entries().filter(([n, v]) => v.trainable && n.startsWith('g/')).map(([n]) => n);
+  assert.deepEqual(names.filter((n) => n.startsWith('ema/')).sort(), gNames.map((n) => `ema/${n}`).sort(), 'one shadow per trainable G weight');
+  const noise = tf.randomNormal([2, m.noiseDim]) as tf.Tensor2D;
+  const ids = tf.slice(bt.ids, [0, 0], [2, T]) as tf.Tensor2D;
+  const averaged = m.generate(ids, noise);
+  // The same forward pass with the live weights: different images, and the live weights are back afterwards.
+  const live = tf.tidy(() => {
+    const imgs = m.g.apply(noise, conditioningText(enc, ids, lengthsOf(ids)), false).images;
+    return imgs[imgs.length - 1];
+  });
+  assert.ok(tf.max(tf.abs(tf.sub(averaged, live))).dataSync()[0] > 1e-4, 'generate used the live weights');
+  m.ema!.swap();
+  const swapped = tf.tidy(() => {
+    const imgs = m.g.apply(noise, conditioningText(enc, ids, lengthsOf(ids)), false).images;
+    return imgs[imgs.length - 1];
+  });
+  m.ema!.swap();
+  assert.ok(tf.max(tf.abs(tf.sub(averaged, swapped))).dataSync()[0] < 1e-6, 'generate = the averaged weights');
+  const count = tf.memory().numTensors;
+  m.trainStep(bt);
+  tf.dispose(m.generate(ids, noise));
+  assert.equal(tf.memory().numTensors, count, 'tensors leaked across a step with EMA');
+  tf.dispose([noise, ids, averaged, live, swapped, bt.images, bt.ids]);
+  m.dispose();
+
+  const ref = createMethod(plain, enc.vocab.size, new Rng(1), encoders(plain)) as SupconAttngan;
+  assert.equal(ref.ema, undefined);
+  assert.ok(!ref.state().some(([n]) => n.startsWith('ema/')));
+  ref.dispose();
 });
