@@ -14,63 +14,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, ROOT, SHOTS } from './harness.mjs';
+import { openWebview, THEMES, webviewHtml } from './webviewPage.mjs';
 
 const BUNDLE = path.join(ROOT, 'dist', 'webview', 'attention.js');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const ORIGIN = 'https://webview.test';
-const NONCE = 'test-nonce-a77n';
-
-/** The variables the panel uses, from Dark Modern and Light Modern (side bar background). */
-const THEMES = {
-  dark: {
-    bodyClass: 'vscode-dark',
-    background: '#181818',
-    vars: {
-      foreground: '#cccccc', descriptionForeground: '#9d9d9d', 'widget-border': '#313131', 'panel-border': '#2b2b2b', focusBorder: '#0078d4',
-      'input-background': '#313131', 'input-border': '#3c3c3c', 'input-foreground': '#cccccc', 'dropdown-background': '#313131',
-      'dropdown-border': '#3c3c3c', 'dropdown-foreground': '#cccccc', 'button-background': '#0078d4', 'button-foreground': '#ffffff',
-      'button-hoverBackground': '#026ec1', 'button-border': '#ffffff12', 'inputValidation-infoBorder': '#1a85ff', 'inputValidation-infoBackground': '#063b49',
-      'inputValidation-errorBorder': '#be1100', 'inputValidation-errorBackground': '#5a1d1d', errorForeground: '#f85149', 'sideBar-background': '#181818',
-    },
-  },
-  light: {
-    bodyClass: 'vscode-light',
-    background: '#f8f8f8',
-    vars: {
-      foreground: '#3b3b3b', descriptionForeground: '#616161', 'widget-border': '#e5e5e5', 'panel-border': '#e5e5e5', focusBorder: '#005fb8',
-      'input-background': '#ffffff', 'input-border': '#cecece', 'input-foreground': '#3b3b3b', 'dropdown-background': '#ffffff',
-      'dropdown-border': '#cecece', 'dropdown-foreground': '#3b3b3b', 'button-background': '#005fb8', 'button-foreground': '#ffffff',
-      'button-hoverBackground': '#0258a8', 'button-border': '#0000001a', 'inputValidation-infoBorder': '#1a85ff', 'inputValidation-infoBackground': '#d6ecf2',
-      'inputValidation-errorBorder': '#be1100', 'inputValidation-errorBackground': '#f2dede', errorForeground: '#f85149', 'sideBar-background': '#f8f8f8',
-    },
-  },
-};
-
-function pageHtml(theme) {
-  const t = THEMES[theme];
-  const csp = ["default-src 'none'", `img-src ${ORIGIN} data:`, `style-src ${ORIGIN} 'nonce-${NONCE}'`, `font-src ${ORIGIN}`, `script-src 'nonce-${NONCE}'`].join('; ');
-  const vars = Object.entries(t.vars).map(([k, v]) => `--vscode-${k}: ${v};`).join(' ');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<style nonce="${NONCE}">html { ${vars} --vscode-font-family: system-ui, 'Segoe UI', sans-serif; --vscode-font-size: 13px; } body { background: ${t.background}; }</style>
-<title>Attention</title></head><body class="${t.bodyClass}"><main id="app"></main>
-<script type="module" nonce="${NONCE}" src="${ORIGIN}/attention.js"></script></body></html>`;
-}
-
-function fakeVsCodeApi() {
-  window.__posted = [];
-  window.__csp = [];
-  let state;
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => state,
-    setState: (s) => {
-      state = s;
-    },
-  });
-  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-}
-
 /**
  * Trains the tiny run (a few seconds) and returns what the host sends for
  * cell 0 of its last sample grid: the grid as a data URI with its layout, and
@@ -145,18 +92,9 @@ test('attention webview in headless Chromium: one heatmap per word per stage, op
     for (const theme of ['dark', 'light']) {
       // About the width of the side bar the panel lives in.
       const page = await browser.newPage({ viewport: { width: 380, height: 900 } });
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      await page.route(`${ORIGIN}/**`, (route) => {
-        const url = new URL(route.request().url());
-        if (url.pathname === '/attention.js') return route.fulfill({ contentType: 'text/javascript', body: fs.readFileSync(BUNDLE) });
-        if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: pageHtml(theme) });
-        return route.fulfill({ status: 404, body: '' });
-      });
-      await page.addInitScript(fakeVsCodeApi);
-      await page.goto(`${ORIGIN}/index.html`);
-      await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+      // The side bar's background, where the panel lives.
+      const html = () => webviewHtml({ script: 'attention.js', theme, title: 'Attention', background: THEMES[theme].vars['sideBar-background'] });
+      const errors = await openWebview(page, { bundle: BUNDLE, script: 'attention.js', html });
       await page.evaluate(postResult, payload);
       await page.waitForSelector('#result:not([hidden])');
       await page.waitForFunction(() => document.querySelector('#gen-img').complete && document.querySelector('#gen-img').naturalWidth > 0);

@@ -10,41 +10,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, ROOT, SHOTS } from './harness.mjs';
+import { openWebview, THEMES, webviewHtml } from './webviewPage.mjs';
 
 const BUNDLE = path.join(ROOT, 'dist', 'webview', 'compare.js');
-const ORIGIN = 'https://webview.test';
-const NONCE = 'test-nonce-c0mp';
-const VARS = {
-  foreground: '#cccccc', descriptionForeground: '#9d9d9d', 'widget-border': '#313131', focusBorder: '#0078d4',
-  'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'dropdown-background': '#313131',
-  'dropdown-border': '#3c3c3c', 'dropdown-foreground': '#cccccc', errorForeground: '#f85149', 'textLink-foreground': '#4daafc',
-  'editor-background': '#1f1f1f',
-};
-
-function pageHtml() {
-  const csp = ["default-src 'none'", `img-src ${ORIGIN} data:`, `style-src ${ORIGIN} 'nonce-${NONCE}'`, `font-src ${ORIGIN}`, `script-src 'nonce-${NONCE}'`].join('; ');
-  const vars = Object.entries(VARS).map(([k, v]) => `--vscode-${k}: ${v};`).join(' ');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<style nonce="${NONCE}">html { ${vars} --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; } body { background: #1f1f1f; }</style>
-<title>T2I</title></head><body class="vscode-dark"><main id="app"></main>
-<script type="module" nonce="${NONCE}" src="${ORIGIN}/compare.js"></script></body></html>`;
-}
-
-function fakeVsCodeApi() {
-  window.__posted = [];
-  window.__csp = [];
-  let state;
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => state,
-    setState: (s) => {
-      state = s;
-    },
-  });
-  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-}
-
 /** A 2×4 grid of coloured cells, drawn in the page (a data: PNG, as the CSP allows). */
 function postReport() {
   const grid = (hue) => {
@@ -88,18 +56,8 @@ test('compare webview in headless Chromium: table, curves, grids, open a run', {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1200 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.route(`${ORIGIN}/**`, (route) => {
-      const url = new URL(route.request().url());
-      if (url.pathname === '/compare.js') return route.fulfill({ contentType: 'text/javascript', body: fs.readFileSync(BUNDLE) });
-      if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: pageHtml() });
-      return route.fulfill({ status: 404, body: '' });
-    });
-    await page.addInitScript(fakeVsCodeApi);
-    await page.goto(`${ORIGIN}/index.html`);
-    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+    // The editor area's background, where the compare panel opens.
+    const errors = await openWebview(page, { bundle: BUNDLE, script: 'compare.js', html: () => webviewHtml({ script: 'compare.js', theme: 'dark', background: THEMES.dark.vars['editor-background'] }) });
     await page.evaluate(postReport);
     await page.waitForSelector('#report:not([hidden])');
 
