@@ -3,6 +3,7 @@
 //   dist/cli.js            trainer + CLI (node, bundles tfjs; native tfjs-node stays external)
 //   dist/bench.js          benchmarks (node)
 //   dist/webview/<view>.js each webview (esm, browser)
+//   dist/t2i-kernels.node  our C++ training kernels, when a compiler is there (build-native.mjs)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,9 @@ const wasmOut = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm
 for (const f of fs.readdirSync(wasmOut)) {
   if (f.endsWith('.wasm') || f.includes('threaded-simd')) fs.copyFileSync(path.join(wasmOut, f), path.join(dist, f));
 }
+
+// Our C++ training kernels (best effort; see build-native.mjs).
+await import('./build-native.mjs');
 
 if (watch) {
   for (const b of present) (await esbuild.context(b)).watch();

@@ -3,7 +3,8 @@
 // auto tries, in order:
 //   tensorflow-gpu  @tensorflow/tfjs-node-gpu loads and TensorFlow sees a GPU
 //   tensorflow      @tensorflow/tfjs-node loads (native TensorFlow on the CPU)
-//   wasm            tfjs-backend-wasm + our training kernels, threaded when threads > 1
+//   wasm            tfjs-backend-wasm + our training kernels, threaded when threads > 1; its
+//                   FLOP-heavy kernels run in our C++ addon when that was built
 //   cpu             pure JS; always there, far too slow to train conv nets (warned loudly)
 // and logs one line for each candidate it skips. An explicit choice that is unavailable is
 // an error. The native packages are optionalDependencies that often fail to install (their
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackendAttempt, BackendChoice, BackendInfo, BackendName } from '../../protocol/events';
 import './registerGradients';
+import { loadAddonKernels, setAddonThreads } from './kernels/addonKernels';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { startWasmBackend } from './wasmThreads';
 
@@ -105,10 +107,18 @@ async function tryWasm(threads: number | undefined): Promise<Outcome> {
   try {
     registerWasmTrainingKernels();
     const started = await startWasmBackend({ threads });
-    return { ok: true, threads: started.threads, note: [started.build, started.note].filter(Boolean).join('; ') };
+    return { ok: true, threads: started.threads, note: [started.build, addonNote(threads ?? os.cpus().length), started.note].filter(Boolean).join('; ') };
   } catch (e) {
     return { ok: false, reason: `wasm backend failed to start: ${firstLine(e)}` };
   }
+}
+
+/** Loads our C++ kernels for the wasm backend and sizes their pool; says which is in use. */
+function addonNote(threads: number): string {
+  const state = loadAddonKernels();
+  if (!state.ok) return `wasm kernels only: ${state.reason}`;
+  const pool = setAddonThreads(Math.max(1, Math.floor(threads)));
+  return `native kernels ${state.kernels.info().simd} x${pool}`;
 }
 
 async function tryCpu(): Promise<Outcome> {

@@ -18,6 +18,11 @@
 //   Identity                             copies         shares the data (the engine clones every
 //                                                       tensor it saves for backprop)
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
+//   Conv2D                               slow           our C++ addon when built, else XNNPACK
+//   Sum, Mean over leading axes          slow           transposes first; addon column sums
+//
+// With our C++ addon loaded (kernels/addonKernels.ts), the FLOP-heavy ones (Conv2D and its
+// two gradients, BatchMatMul, _FusedMatMul) run there at full vector width on every core.
 //
 // Safe to call any number of times, before or after the wasm backend is initialised.
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +31,7 @@ import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { useFastLeakyReluGradient } from './activationGradients';
 import { avgPoolGrad } from './kernels/avgPoolGrad';
 import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
+import { conv2d } from './kernels/conv2d';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv2dGrads';
 import { cpuFallback } from './kernels/cpuFallback';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './kernels/depthwiseGrads';
@@ -33,11 +39,13 @@ import { identity } from './kernels/identity';
 import { leakyRelu } from './kernels/leakyRelu';
 import { maxPoolGrad } from './kernels/maxPoolGrad';
 import { captureAllNative, captureNative } from './kernels/nativeKernels';
+import { meanLeading, sumLeading } from './kernels/reduceLeading';
 import { resizeBilinearGrad } from './kernels/resizeBilinearGrad';
 import { resizeNearestNeighborGrad } from './kernels/resizeNearestNeighborGrad';
 import { unsortedSegmentSum } from './kernels/unsortedSegmentSum';
 
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
+  Conv2D: conv2d,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dNativeBackpropFilter,
@@ -52,6 +60,8 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   LeakyRelu: leakyRelu,
   Identity: identity,
   Einsum: cpuFallback('Einsum'),
+  Sum: sumLeading,
+  Mean: meanLeading,
 };
 
 /**

@@ -5,6 +5,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { AvgPoolGradAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addon, addonHeap, heapOffset } from './addonKernels';
 import { allocate, heapF32 } from './wasmHeap';
 
 /** Windows that tile the image exactly (e.g. 2x2 stride 2): each dx value is written once. */
@@ -33,8 +34,14 @@ export const avgPoolGrad: KernelFunc = ({ inputs, backend: anyBackend, attrs }) 
   const { strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = info;
   const padTop = info.padInfo.top, padLeft = info.padInfo.left;
   const dx = allocate(backend, input.shape);
+  const tiling = padTop === 0 && padLeft === 0 && sH === fH && sW === fW && outH * fH === inH && outW * fW === inW;
+  const kernels = addon();
+  if (tiling && kernels && dx.shape.every((d) => d > 0)) {
+    kernels.avgPoolGradTiling(addonHeap(backend), Int32Array.of(heapOffset(backend, dy), heapOffset(backend, dx), batchSize, outH, outW, fH, fW, channels));
+    return dx;
+  }
   const dxs = heapF32(backend, dx), dys = heapF32(backend, dy);
-  if (padTop === 0 && padLeft === 0 && sH === fH && sW === fW && outH * fH === inH && outW * fW === inW) {
+  if (tiling) {
     tilingGrad(dys, dxs, batchSize, outH, outW, fH, fW, channels);
     return dx;
   }

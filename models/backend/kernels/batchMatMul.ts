@@ -5,9 +5,12 @@
 // transposes are materialised and batches split (or folded into rows), so each product is
 // one fast GEMM. _FusedMatMul is also *wrong* on wasm with a transpose flag and a bias, or
 // with a bias that is not [N]; those cases are computed as matmul + Add + activation.
+// When our C++ addon is loaded (addonKernels.ts), every float product runs there instead, with
+// transposes and batch strides handled by its packing (no copies).
 import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelFunc, NamedAttrMap, TensorInfo, _FusedMatMulAttrs } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addon, addonHeap, heapOffset, type AddonKernels } from './addonKernels';
 import { transpose2d } from './im2col';
 import { fastMatMul, native } from './nativeKernels';
 import { allocate, heapF32, release, withShape } from './wasmHeap';
@@ -68,12 +71,38 @@ function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
   return out;
 }
 
+/** Every product of the batch through the addon's GEMM, in place on the heap. */
+function addonBatchMatMul(kernels: AddonKernels, backend: BackendWasm, a: TensorInfo, b: TensorInfo, s: ProductShape,
+  transposeA: boolean, transposeB: boolean, outShape: number[]): TensorInfo {
+  const { m, k, n, batch } = s;
+  const out = allocate(backend, outShape);
+  const heap = addonHeap(backend);
+  const aOff = heapOffset(backend, a), bOff = heapOffset(backend, b), cOff = heapOffset(backend, out);
+  const t = (v: boolean) => (v ? 1 : 0);
+  // An operand whose batch is the full broadcast batch is indexed by i itself (each of its outer
+  // dims equals the output's), and one of batch 1 by 0: one call with strides (0 = broadcast).
+  const uniform = (operandBatch: number) => operandBatch === 1 || operandBatch === batch;
+  if (uniform(s.batchA) && uniform(s.batchB)) {
+    kernels.gemm(heap, Int32Array.of(aOff, bOff, cOff, batch, m, n, k, t(transposeA), t(transposeB),
+      s.batchA === 1 ? 0 : m * k, s.batchB === 1 ? 0 : k * n, 0));
+    return out;
+  }
+  const indexA = batchIndexer(a.shape.slice(0, -2), s.outer), indexB = batchIndexer(b.shape.slice(0, -2), s.outer);
+  for (let i = 0; i < batch; i++) {
+    kernels.gemm(heap, Int32Array.of(aOff + indexA(i) * m * k, bOff + indexB(i) * k * n, cOff + i * m * n, 1, m, n, k,
+      t(transposeA), t(transposeB), 0, 0, 0));
+  }
+  return out;
+}
+
 function fastBatchMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
   const s = productShape(a, b, transposeA, transposeB);
   const { m, k, n, batch } = s;
   const outShape = [...s.outer, m, n];
   if (batch * m * n === 0) return allocate(backend, outShape);
   if (k === 0) return zeros(backend, outShape);
+  const kernels = addon();
+  if (kernels) return addonBatchMatMul(kernels, backend, a, b, s, transposeA, transposeB, outShape);
   if (s.batchB === 1 && !transposeA) {
     // Fold A's batch into its rows: one [batch*m, k] @ [k, n] product, already in output layout.
     const B = operand(backend, b, 0, transposeB, k, n);
@@ -135,7 +164,7 @@ export const fusedMatMul: KernelFunc = (args) => {
   const s = productShape(a, b, transposeA, transposeB);
   const biasPerColumn = !bias || (bias.shape.length === 1 && bias.shape[0] === s.n);
   const oneGemm = s.batchB === 1 && (!transposeA || s.batchA === 1);
-  if (biasPerColumn && oneGemm && s.m * s.n * s.k > 0) {
+  if (biasPerColumn && oneGemm && s.m * s.n * s.k > 0 && !addon()) {
     // XNNPACK's fused GEMM (bias + clamp in one pass): materialise transposes, fold batch into rows.
     if (!transposeA && !transposeB && s.batchA === 1) return native('_FusedMatMul')(args);
     const rows = s.batch * s.m;

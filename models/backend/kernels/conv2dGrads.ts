@@ -8,8 +8,10 @@
 //   stride > 1 (kernel >= stride): both rewritten as the stride-1 case on a space-to-depth
 //                         view of x (spaceToDepth.ts), so they take the fast paths above.
 // Conv2DBackpropInput is also the forward pass of conv2dTranspose.
+// When our C++ addon is loaded (addonKernels.ts), both kernels run there instead.
 import type { Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addonConv2dFilterGrad, addonConv2dInputGrad } from './addonConv';
 import { assertChannelsLast, regularConvGeometry, type ConvGeometry } from './convGeometry';
 import {
   col2im, im2colTransposed, im2colTransposedStride1, paddedChannelMajorLayout, toPaddedChannelMajor, transpose2d, widenRows,
@@ -129,6 +131,8 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend: anyBackend, 
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   assertChannelsLast(a.dataFormat, 'Conv2DBackpropFilter');
   const { geometry } = regularConvGeometry(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+  const viaAddon = addonConv2dFilterGrad(backend, x, dy, geometry, a.filterShape);
+  if (viaAddon) return viaAddon;
   return withShape(filterGrad(backend, x, dy, geometry), a.filterShape);
 };
 
@@ -138,6 +142,8 @@ export const conv2DBackpropInput: KernelFunc = ({ inputs, backend: anyBackend, a
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   assertChannelsLast(a.dataFormat, 'Conv2DBackpropInput');
   const { geometry, info } = regularConvGeometry(a.inputShape, filter.shape, a.strides, a.pad, a.dimRoundingMode);
+  const viaAddon = addonConv2dInputGrad(backend, dy, filter, geometry);
+  if (viaAddon) return viaAddon;
   const p = info.padInfo;
   return inputGrad(backend, dy, filter, geometry, [p.top, p.bottom, p.left, p.right]);
 };

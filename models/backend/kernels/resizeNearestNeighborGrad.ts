@@ -3,6 +3,7 @@
 // kernel is wrong for batch > 1, and wasm's ignores halfPixelCenters.)
 import type { KernelFunc, ResizeNearestNeighborGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addon, addonHeap, heapOffset } from './addonKernels';
 import { allocate, heapF32 } from './wasmHeap';
 
 /** Source index of each output row/column, as tfjs' forward ResizeNearestNeighbor picks it. */
@@ -28,6 +29,11 @@ export const resizeNearestNeighborGrad: KernelFunc = ({ inputs, backend: anyBack
   const rows = nearestSourceIndices(inH, outH, alignCorners, halfPixelCenters);
   const cols = nearestSourceIndices(inW, outW, alignCorners, halfPixelCenters);
   const dx = allocate(backend, images.shape);
+  const kernels = addon();
+  if (kernels && dx.shape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
+    kernels.resizeNearestGrad(addonHeap(backend), Int32Array.of(heapOffset(backend, dy), heapOffset(backend, dx), batch, inH, inW, outH, outW, channels), rows, cols);
+    return dx;
+  }
   const dxs = heapF32(backend, dx), dys = heapF32(backend, dy);
   dxs.fill(0);
   let o = 0;
