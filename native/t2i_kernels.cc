@@ -59,7 +59,7 @@ void microKernel(int kc, const float* __restrict a, const float* __restrict b, f
   v8 c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
   v8 c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
   for (int p = 0; p < kc; p++, a += MR, b += NR) {
-    const v8 b0 = *reinterpret_cast<const v8*>(b), b1 = *reinterpret_cast<const v8*>(b + 8);
+    const v8 b0 = load8(b), b1 = load8(b + 8);  // packed B need not be 32-byte aligned
     c00 += a[0] * b0; c01 += a[0] * b1;
     c10 += a[1] * b0; c11 += a[1] * b1;
     c20 += a[2] * b0; c21 += a[2] * b1;

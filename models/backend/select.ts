@@ -3,8 +3,9 @@
 // auto tries, in order:
 //   tensorflow-gpu  @tensorflow/tfjs-node-gpu loads and TensorFlow sees a GPU
 //   tensorflow      @tensorflow/tfjs-node loads (native TensorFlow on the CPU)
-//   wasm            tfjs-backend-wasm + our training kernels, threaded when threads > 1; its
-//                   FLOP-heavy kernels run in our C++ addon when that was built
+//   wasm            tfjs-backend-wasm + our training kernels. When our C++ addon was built,
+//                   its kernels take the heavy work on `threads` threads and wasm runs
+//                   single-threaded; otherwise wasm's XNNPACK pool is threaded when threads > 1
 //   cpu             pure JS; always there, far too slow to train conv nets (warned loudly)
 // and logs one line for each candidate it skips. An explicit choice that is unavailable is
 // an error. The native packages are optionalDependencies that often fail to install (their
@@ -106,19 +107,23 @@ async function tryTensorflow(threads: number | undefined): Promise<Outcome> {
 async function tryWasm(threads: number | undefined): Promise<Outcome> {
   try {
     registerWasmTrainingKernels();
+    const wanted = Math.max(1, Math.floor(threads ?? os.cpus().length));
+    const addon = loadAddonKernels();
+    if (addon.ok) {
+      // Our C++ kernels do the heavy work on `wanted` threads. wasm's own pool would only
+      // spin beside them on the same cores (measured: dcgan-bench 306 ms/step with both pools
+      // at 2 threads, 249 with wasm single-threaded), so wasm runs on the main thread.
+      const started = await startWasmBackend({ threads: 1 });
+      const pool = setAddonThreads(wanted);
+      const note = [started.build, `native kernels ${addon.kernels.info().simd} x${pool}`, started.note].filter(Boolean).join('; ');
+      return { ok: true, threads: pool, note };
+    }
     const started = await startWasmBackend({ threads });
-    return { ok: true, threads: started.threads, note: [started.build, addonNote(threads ?? os.cpus().length), started.note].filter(Boolean).join('; ') };
+    const note = [started.build, `wasm kernels only: ${addon.reason}`, started.note].filter(Boolean).join('; ');
+    return { ok: true, threads: started.threads, note };
   } catch (e) {
     return { ok: false, reason: `wasm backend failed to start: ${firstLine(e)}` };
   }
-}
-
-/** Loads our C++ kernels for the wasm backend and sizes their pool; says which is in use. */
-function addonNote(threads: number): string {
-  const state = loadAddonKernels();
-  if (!state.ok) return `wasm kernels only: ${state.reason}`;
-  const pool = setAddonThreads(Math.max(1, Math.floor(threads)));
-  return `native kernels ${state.kernels.info().simd} x${pool}`;
 }
 
 async function tryCpu(): Promise<Outcome> {
