@@ -4,7 +4,7 @@
 // compiler or Node's headers (or on Windows, which needs node.lib to link) gets one line saying
 // so, exit code 0, and trains on the wasm kernels. Rebuilds only when the source, the flags or
 // the Node version changed. Run by scripts/build.mjs (so by npm ci, build, test and bench).
-//   node scripts/build-native.mjs [--force]
+//   node scripts/build-native.mjs [--force] [--out FILE]
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'native', 't2i_kernels.cc');
-const out = path.join(root, 'dist', 't2i-kernels.node');
+const outFlag = process.argv.indexOf('--out');
+const out = outFlag > 0 ? path.resolve(process.argv[outFlag + 1]) : path.join(root, 'dist', 't2i-kernels.node');
 const stamp = `${out}.stamp`;
 
 function nodeHeaders() {
@@ -40,7 +41,7 @@ function build() {
   if (r.status !== 0) return `not built: ${cxx} failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(0, 12).join('\n')}`;
   fs.renameSync(`${out}.tmp`, out);
   fs.writeFileSync(stamp, key);
-  return `built ${path.relative(root, out)}`;
+  return `built ${path.relative(root, out) || out}`;
 }
 
 const message = build();

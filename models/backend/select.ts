@@ -104,6 +104,9 @@ async function tryTensorflow(threads: number | undefined): Promise<Outcome> {
   return { ok: true, threads: tensorflowThreads(), note };
 }
 
+/** The addon's pool size, fixed by the first wasm start in a process (as wasm's own pool is). */
+let addonPool: number | undefined;
+
 async function tryWasm(threads: number | undefined): Promise<Outcome> {
   try {
     registerWasmTrainingKernels();
@@ -114,8 +117,10 @@ async function tryWasm(threads: number | undefined): Promise<Outcome> {
       // spin beside them on the same cores (measured: dcgan-bench 306 ms/step with both pools
       // at 2 threads, 249 with wasm single-threaded), so wasm runs on the main thread.
       const started = await startWasmBackend({ threads: 1 });
-      const pool = setAddonThreads(wanted);
-      const note = [started.build, `native kernels ${addon.kernels.info().simd} x${pool}`, started.note].filter(Boolean).join('; ');
+      const first = addonPool === undefined;
+      const pool = (addonPool ??= setAddonThreads(wanted));
+      const fixed = !first && pool !== wanted ? `native kernels already started in this process with ${pool} thread(s); ${wanted} cannot be applied now` : undefined;
+      const note = [started.build, `native kernels ${addon.kernels.info().simd} x${pool}`, fixed].filter(Boolean).join('; ');
       return { ok: true, threads: pool, note };
     }
     const started = await startWasmBackend({ threads });

@@ -1,5 +1,7 @@
 // wasm's threaded build: starts in Node with the asked-for pool size, gives the same
 // gradients as cpu, lets the process exit by itself, and loads from an esbuild bundle.
+// This is the path of machines where our C++ addon is not built, so the addon is turned off
+// here (and in the processes these tests start); backend-addon.test.ts covers the other path.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +14,8 @@ import { initBackend } from '../../models/backend/select';
 import { gradientsOn, maxRelativeError } from '../../models/backend/backendCompare';
 
 const root = path.resolve(__dirname, '../..');
+// Read when the backend first starts (in before()), and inherited by the child processes.
+process.env.T2I_NATIVE_KERNELS = 'off';
 
 before(async () => {
   const info = await initBackend({ choice: 'wasm', threads: 2 });
