@@ -16,11 +16,13 @@
 //   conv2dBackpropInput   stride 1: conv2d of dy with the flipped, in/out-swapped filter;
 //            otherwise dcol = dy @ W^T then col2im, one thread per image (no write races)
 //   reduceRows, avgPoolGradTiling, resizeNearestGrad: memory-bound loops wasm runs slowly
+//   adamUpdate: one optimiser step per variable in one pass (a dozen wasm ops otherwise)
 // Results are deterministic for a given thread count (each output element has one owner
 // and a fixed summation order).
 #include <node_api.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -460,6 +462,20 @@ void resizeNearestGrad(const float* dy, float* dx, int batch, int inH, int inW, 
     }
 }
 
+// One Adam step in a single pass (PyTorch's rule, as models/train/adam.ts writes it in ops):
+// m' = b1 m + (1 - b1) g;  v' = b2 v + (1 - b2) g^2;  w' = w - step * m' / (sqrt(v') / bc2 + eps).
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* wOut, float* mOut, float* vOut,
+                long size, float b1, float b2, float step, float eps, float bc2) {
+  const float c1 = 1.f - b1, c2 = 1.f - b2, inv = 1.f / bc2;
+  for (long i = 0; i < size; i++) {
+    const float mi = b1 * m[i] + c1 * g[i];
+    const float vi = b2 * v[i] + c2 * (g[i] * g[i]);
+    mOut[i] = mi;
+    vOut[i] = vi;
+    wOut[i] = w[i] - step * (mi / (std::sqrt(vi) * inv + eps));
+  }
+}
+
 #ifdef T2I_X86
 #pragma GCC pop_options
 #endif
@@ -611,6 +627,28 @@ napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamUpdate(heap, Int32Array[w, g, m, v, wOut, mOut, vOut, size], Float32Array[b1, b2, step, eps, bc2])
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  Args a{env};
+  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
+  int32_t s[8];
+  if (a.argc < 3 || !readHeap(a) || !readInts(a, 1, s, 8)) return nullptr;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void* data;
+  napi_value buffer;
+  if (napi_get_typedarray_info(env, a.argv[2], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array || length < 5) {
+    napi_throw_type_error(env, nullptr, "t2i-kernels: adamUpdate needs a Float32Array [beta1, beta2, step, eps, bc2]");
+    return nullptr;
+  }
+  const float* h = static_cast<const float*>(data);
+  const char* names[7] = {"w", "g", "m", "v", "w out", "m out", "v out"};
+  for (int i = 0; i < 7; i++) if (!inHeap(a, s[i], s[7], names[i])) return nullptr;
+  float* p = a.heap;
+  adamUpdate(p + s[0], p + s[1], p + s[2], p + s[3], p + s[4], p + s[5], p + s[6], s[7], h[0], h[1], h[2], h[3], h[4]);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -643,7 +681,7 @@ NAPI_MODULE_INIT() {
   const struct { const char* name; napi_callback fn; } fns[] = {
     {"gemm", Gemm}, {"conv2d", Conv<0>}, {"conv2dBackpropFilter", Conv<1>}, {"conv2dBackpropInput", Conv<2>},
     {"reduceRows", ReduceRows}, {"avgPoolGradTiling", AvgPoolGradTiling}, {"resizeNearestGrad", ResizeNearestGrad},
-    {"setThreads", SetThreads}, {"info", Info},
+    {"adamUpdate", AdamUpdate}, {"setThreads", SetThreads}, {"info", Info},
   };
   for (const auto& f : fns) {
     napi_value fn;

@@ -5,8 +5,10 @@
 //      BatchNorm (batch statistics), ReLU] with channels 256->128->64->32 -> conv3x3 32->3 + bias -> tanh
 //   D: 3 x [conv3x3 + bias, LeakyReLU 0.2, avgpool 2] with channels 3->64->128->256 -> Linear 4096->1
 //   step: one D update (real + detached fake, BCE with logits), then one G update
-//         (non-saturating, no D weight gradients); Adam 2e-4, betas 0.5 / 0.999. NHWC.
+//         (non-saturating, no D weight gradients); Adam 2e-4, betas 0.5 / 0.999 (the project's
+//         Adam, models/train/adam.ts, as every method trains with). NHWC.
 import * as tf from '@tensorflow/tfjs-core';
+import { Adam } from '../train/adam';
 import { seededValues } from './backendCompare';
 
 export interface DcganBench {
@@ -72,18 +74,19 @@ export function createDcganBench(opts: { batch?: number; seed?: number } = {}): 
   const bce = (logits: tf.Tensor, label: 0 | 1) =>
     tf.losses.sigmoidCrossEntropy(label ? tf.onesLike(logits) : tf.zerosLike(logits), logits) as tf.Scalar;
 
-  const optD = tf.train.adam(2e-4, 0.5, 0.999), optG = tf.train.adam(2e-4, 0.5, 0.999);
+  const named = (vars: tf.Variable[], prefix: string) => vars.map((v, i) => [`${prefix}${i}`, v] as [string, tf.Variable]);
+  const adam = { lr: 2e-4, beta1: 0.5, beta2: 0.999 };
+  const optD = new Adam('d', named(dVars, 'd'), adam), optG = new Adam('g', named(gVars, 'g'), adam);
   const real = tf.tensor(seededValues(batch * 32 * 32 * 3, 999), [batch, 32, 32, 3]) as tf.Tensor4D;
 
   return {
     gflopPerStep: dcganStepGflop(batch),
     step() {
       const fake = tf.tidy(() => generate(tf.randomNormal([batch, LATENT])));
-      const lossD = optD.minimize(() => tf.add(bce(discriminate(real), 1), bce(discriminate(fake), 0)) as tf.Scalar, true, dVars);
-      const lossG = optG.minimize(() => tf.tidy(() => bce(discriminate(generate(tf.randomNormal([batch, LATENT]))), 1)), true, gVars);
-      const losses: [number, number] = [lossD!.dataSync()[0], lossG!.dataSync()[0]];
-      tf.dispose([fake, lossD!, lossG!]);
-      return losses;
+      const lossD = optD.minimize(() => tf.add(bce(discriminate(real), 1), bce(discriminate(fake), 0)) as tf.Scalar);
+      const lossG = optG.minimize(() => bce(discriminate(generate(tf.randomNormal([batch, LATENT]))), 1));
+      fake.dispose();
+      return [lossD, lossG];
     },
     dispose() {
       tf.dispose([...gVars, ...dVars, real]);

@@ -20,6 +20,7 @@
 //   Einsum                               missing        cpu kernel on copies (forward only in tfjs)
 //   Conv2D                               slow           our C++ addon when built, else XNNPACK
 //   Sum, Mean over leading axes          slow           transposes first; addon column sums
+//   T2IAdamUpdate                        ours           one Adam step per variable (addon only)
 //
 // With our C++ addon loaded (kernels/addonKernels.ts), the FLOP-heavy ones (Conv2D and its
 // two gradients, BatchMatMul, _FusedMatMul) run there at full vector width on every core.
@@ -29,6 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { useFastLeakyReluGradient } from './activationGradients';
+import { ADAM_UPDATE, adamUpdate } from './kernels/adamUpdate';
 import { avgPoolGrad } from './kernels/avgPoolGrad';
 import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
 import { conv2d } from './kernels/conv2d';
@@ -62,6 +64,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   Einsum: cpuFallback('Einsum'),
   Sum: sumLeading,
   Mean: meanLeading,
+  [ADAM_UPDATE]: adamUpdate,
 };
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../models/backend/select';
+import { Adam } from '../../models/train/adam';
 import { WASM_TRAINING_KERNELS } from '../../models/backend/wasmKernels';
 import { addon, loadAddonKernels, setAddonEnabled, setAddonThreads } from '../../models/backend/kernels/addonKernels';
 import { gradientsOn, maxRelativeError, outputsOn, seededTensor, type ScalarLoss } from '../../models/backend/backendCompare';
@@ -393,6 +394,16 @@ for (const mode of ['addon', 'wasm'] as const) inMode(mode, () => {
     // tfjs has no Einsum gradient: check its forward pass instead.
     const forwardOnly: [string, number[][], (...x: tf.Tensor[]) => tf.Tensor][] = [
       ['Einsum', [[3, 4], [4, 5]], (a, b) => tf.einsum('ij,jk->ik', a, b)],
+      // One optimiser step: the fused kernel with the addon, the op-by-op update without it.
+      ['T2IAdamUpdate', [[3, 4]], (x) => {
+        const w = tf.variable(x);
+        const opt = new Adam('leak', [['w', w]], { lr: 0.1, beta1: 0.9, beta2: 0.999 });
+        opt.minimize(() => sumSq(w));
+        const out = w.clone();
+        opt.dispose();
+        w.dispose();
+        return out;
+      }],
     ];
     test('tensor count and wasm heap tensors are flat across repeated gradient calls', async () => {
       await tf.setBackend('wasm');

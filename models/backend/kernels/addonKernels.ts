@@ -26,6 +26,8 @@ export interface AddonKernels {
   avgPoolGradTiling(heap: Float32Array, args: Int32Array): void;
   /** args: [dyOff, dxOff, batch, inH, inW, outH, outW, channels]; then each output row's and column's source. */
   resizeNearestGrad(heap: Float32Array, args: Int32Array, rowSource: Int32Array, colSource: Int32Array): void;
+  /** args: [w, g, m, v, wOut, mOut, vOut, size]; hyper: [beta1, beta2, step, eps, bc2] (see adamUpdate.ts). */
+  adamUpdate(heap: Float32Array, args: Int32Array, hyper: Float32Array): void;
   setThreads(n: number): number;
   info(): { simd: string; threads: number };
 }
