@@ -21,6 +21,7 @@
 //   Conv2D                               slow           our C++ addon when built, else XNNPACK
 //   Sum, Mean over leading axes          slow           transposes first; addon column sums
 //   T2IAdamUpdate                        ours           one Adam step per variable (addon only)
+//   Unpack                               slow           block copies (unstack; the LSTM's time steps)
 //
 // With our C++ addon loaded (kernels/addonKernels.ts), the FLOP-heavy ones (Conv2D and its
 // two gradients, BatchMatMul, _FusedMatMul) run there at full vector width on every core.
@@ -44,6 +45,7 @@ import { captureAllNative, captureNative } from './kernels/nativeKernels';
 import { meanLeading, sumLeading } from './kernels/reduceLeading';
 import { resizeBilinearGrad } from './kernels/resizeBilinearGrad';
 import { resizeNearestNeighborGrad } from './kernels/resizeNearestNeighborGrad';
+import { unpack } from './kernels/unpack';
 import { unsortedSegmentSum } from './kernels/unsortedSegmentSum';
 
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
@@ -65,6 +67,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   Sum: sumLeading,
   Mean: meanLeading,
   [ADAM_UPDATE]: adamUpdate,
+  Unpack: unpack,
 };
 
 /**

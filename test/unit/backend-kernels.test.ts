@@ -353,6 +353,21 @@ for (const mode of ['addon', 'wasm'] as const) inMode(mode, () => {
     for (const [label, shapes, loss] of cases) test(label, () => assertGradientsMatchCpu(shapes, loss, label));
   });
 
+  describe('Unpack (unstack) on every axis, and its gradient', () => {
+    for (const [shape, axis] of [[[4, 3, 5], 0], [[4, 3, 5], 1], [[4, 3, 5], 2], [[2, 6], -1], [[7], 0], [[3, 1, 2, 2], 1]] as [number[], number][]) {
+      const label = `unstack ${JSON.stringify(shape)} axis ${axis}`;
+      test(label, () => assertOutputsMatchCpu([shape], (x) => tf.unstack(x, axis), label));
+      // (tfjs' own Unpack gradient fails for a single output, on every backend.)
+      if (shape[axis < 0 ? shape.length + axis : axis] > 1) test(`${label}: gradient`, () => assertGradientsMatchCpu([shape], (x) => tf.addN(tf.unstack(x, axis).map((t, i) => tf.mul(weighted(t), i + 1))) as tf.Scalar, label));
+    }
+    test('int32 values and an empty axis', async () => {
+      const parts = tf.unstack(tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), 1);
+      assert.deepEqual(await Promise.all(parts.map(async (p) => [p.dtype, Array.from(await p.data())])), [['int32', [1, 4]], ['int32', [2, 5]], ['int32', [3, 6]]]);
+      tf.dispose(parts);
+      assert.deepEqual(tf.unstack(tf.zeros([2, 0, 3]), 1), []);
+    });
+  });
+
   describe('Sum and Mean over leading axes (bias and batch-norm reductions)', () => {
     const cases: [string, number[], (x: tf.Tensor) => tf.Tensor][] = [
       ['sum over N, H, W', [4, 5, 6, 7], (x) => tf.sum(x, [0, 1, 2])],
@@ -388,6 +403,7 @@ for (const mode of ['addon', 'wasm'] as const) inMode(mode, () => {
       ['BatchMatMul', [[3, 4, 5], [3, 6, 5]], (a, b) => sumSq(tf.matMul(a, b, false, true))],
       ['_FusedMatMul', [[4, 5], [6, 5], [6]], (a, b, c) => sumSq(tf.fused.matMul({ a, b, bias: c, transposeB: true, activation: 'relu' }))],
       ['_FusedMatMul (generic path)', [[3, 4, 5], [3, 5, 6], [4, 6]], (a, b, c) => sumSq(tf.fused.matMul({ a, b, bias: c, activation: 'leakyrelu' }))],
+      ['Unpack', [[3, 4, 2]], (x) => tf.addN(tf.unstack(x, 1).map(sumSq)) as tf.Scalar],
       ['Sum and Mean', [[3, 4, 5, 2]], (x) => tf.add(sumSq(tf.sum(x, [0, 1, 2])), sumSq(tf.mean(x, [0, 1])))],
       ['UnsortedSegmentSum', [[6, 3]], (e) => sumSq(tf.gather(e, tf.tensor1d([0, 2, 2], 'int32')))],
     ];
