@@ -6,12 +6,18 @@
 // in its own child process, since the wasm thread count is fixed once per process.
 //
 //   npm run bench -- [--out bench-results.json] [--steps 5] [--repeats 1] [--threads N]
-//                    [--configs wasm-1,wasm-N,cpu] [--only name,...] [--torch-ms MS]
+//                    [--configs wasm-1,wasm-N,wasmonly-N,cpu] [--only name,...] [--torch-ms MS]
+//                    [--torch-script torch_bench.py [--python /usr/bin/python3]]
 //   node --import tsx models/bench.ts [same flags]
 //   npm run bench -- soak [--steps 10000] [--every 100] [--config samples/shapes-baseline.t2i.json]
 //                    [--backend B] [--threads N] [--keep-run] [--out soak-results.json]
 //       (models/train/soak.ts: tensor count, tensor bytes and heap sampled over a long run)
 //
+// wasm-N runs wasm with our C++ kernels when they are built (as training does); wasmonly-N turns
+// them off (T2I_NATIVE_KERNELS=off), so both routes are measured in one run.
+// --torch-script: the PyTorch CPU reference for dcgan-bench (torch_bench.py of the design notes);
+// it is run with each configuration's thread count right before and right after that
+// configuration, and the report gives each configuration's ratio to the mean of those two.
 // --torch-ms: a PyTorch CPU time for the dcgan-bench step measured by hand in the same session
 // (e.g. `/usr/bin/python3 torch_bench.py dcgan 2` from the compute prototype); the report then
 // includes each configuration's ratio to it. Writes JSON to stdout and to --out.
@@ -114,7 +120,7 @@ interface ConfigResult {
 
 interface Options {
   out: string; steps: number; repeats: number; threads: number;
-  configs: string[]; only?: string[]; torchMs?: number;
+  configs: string[]; only?: string[]; torchMs?: number; torchScript?: string; python: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -125,9 +131,11 @@ function parseOptions(argv: string[]): Options {
     steps: Number(flag('steps') ?? 5),
     repeats: Number(flag('repeats') ?? 1),
     threads,
-    configs: [...new Set((flag('configs') ?? 'wasm-1,wasm-N,cpu').split(',').map((c) => c.replace(/^wasm-N$/, `wasm-${threads}`)))],
+    configs: [...new Set((flag('configs') ?? 'wasm-1,wasm-N,cpu').split(',').map((c) => c.replace(/^(wasm|wasmonly)-N$/, `$1-${threads}`)))],
     only: flag('only')?.split(','),
     torchMs: flag('torch-ms') ? Number(flag('torch-ms')) : undefined,
+    torchScript: flag('torch-script'),
+    python: flag('python') ?? '/usr/bin/python3',
   };
 }
 
@@ -136,11 +144,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** 'wasm-2' -> wasm with 2 threads; 'cpu' -> cpu. */
+/** 'wasm-2' / 'wasmonly-2' -> wasm with 2 threads (the latter without our C++ kernels); 'cpu' -> cpu. */
 function parseConfig(config: string): { choice: BackendChoice; threads?: number } {
-  const m = /^wasm-(\d+)$/.exec(config);
+  const m = /^wasm(?:only)?-(\d+)$/.exec(config);
   if (m) return { choice: 'wasm', threads: Number(m[1]) };
   return { choice: config as BackendChoice };
+}
+
+/** One run of the PyTorch reference: its ms per dcgan step, or an error. */
+function runTorch(opts: Options, threads: number): { ms?: number; error?: string } {
+  const r = spawnSync(opts.python, [opts.torchScript!, 'dcgan', String(threads)], { encoding: 'utf8', timeout: 600_000 });
+  const line = r.stdout?.split('\n').reverse().find((l) => l.includes('msPerStep'));
+  if (!line) return { error: `exit ${r.status}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ').slice(0, 300)}` };
+  return { ms: (JSON.parse(line) as { msPerStep: number }).msPerStep };
 }
 
 async function timeCase(c: BenchCase, steps: number): Promise<CaseResult> {
@@ -188,8 +204,9 @@ async function runChild(config: string, opts: Options): Promise<void> {
 
 function runConfigInChild(config: string, argv: string[]): ConfigResult {
   const script = process.argv[1];
+  const env = config.startsWith('wasmonly-') ? { ...process.env, T2I_NATIVE_KERNELS: 'off' } : process.env;
   const r = spawnSync(process.execPath, [...process.execArgv, script, ...argv, '--child', config], {
-    encoding: 'utf8', maxBuffer: 64 << 20,
+    encoding: 'utf8', maxBuffer: 64 << 20, env,
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (!line) return { cases: {}, error: `child exited with ${r.status}: ${r.stderr.split('\n').slice(-5).join(' ').slice(0, 500)}` };
@@ -207,6 +224,23 @@ function mergeRepeats(runs: ConfigResult[]): ConfigResult {
     merged.cases[name] = { ...results[Math.floor(results.length / 2)], stepsMs: results.flatMap((r) => r.stepsMs) };
   }
   return merged;
+}
+
+/** PyTorch's times around each configuration, and each configuration's dcgan-bench ratio to them. */
+function torchReport(configs: Record<string, ConfigResult>, torchRuns: Record<string, { before?: number; after?: number; errors?: string[] }[]>) {
+  const ratios: Record<string, number> = {};
+  const torchMs: Record<string, number> = {};
+  for (const [config, rs] of Object.entries(torchRuns)) {
+    const times = rs.flatMap((r) => [r.before, r.after]).filter((v): v is number => typeof v === 'number');
+    const ours = configs[config]?.cases['dcgan-bench']?.msPerStep;
+    if (!times.length) continue;
+    torchMs[config] = round(times.reduce((a, b) => a + b, 0) / times.length);
+    if (ours) ratios[config] = round(ours / torchMs[config]);
+  }
+  return {
+    torchRuns: { runs: torchRuns, meanMs: torchMs, note: 'PyTorch dcgan step (torch_bench.py) with the same thread count, right before and after each configuration' },
+    dcganBenchRatioToTorchSameThreads: ratios,
+  };
 }
 
 async function soakMain(argv: string[]): Promise<void> {
@@ -241,10 +275,18 @@ async function main(): Promise<void> {
 
   const parentArgs = argv.filter((a, i) => a !== '--child' && argv[i - 1] !== '--child');
   const runs: Record<string, ConfigResult[]> = {};
+  const torchRuns: Record<string, { before: number | undefined; after: number | undefined; errors?: string[] }[]> = {};
   for (let r = 0; r < opts.repeats; r++) {
     for (const config of opts.configs) {
-      process.stderr.write(`bench: ${config} (repeat ${r + 1}/${opts.repeats})\n`);
+      const threads = parseConfig(config).threads ?? 1;
+      const before = opts.torchScript && config !== 'cpu' ? runTorch(opts, threads) : undefined;
+      process.stderr.write(`bench: ${config} (repeat ${r + 1}/${opts.repeats})${before?.ms ? `, PyTorch ${threads} thread(s) ${before.ms} ms` : ''}\n`);
       (runs[config] ??= []).push(runConfigInChild(config, parentArgs));
+      if (before) {
+        const after = runTorch(opts, threads);
+        const errors = [before.error, after.error].filter((e): e is string => !!e);
+        (torchRuns[config] ??= []).push({ before: before.ms, after: after.ms, ...(errors.length ? { errors } : {}) });
+      }
     }
   }
   const configs = Object.fromEntries(Object.entries(runs).map(([c, rs]) => [c, mergeRepeats(rs)]));
@@ -253,6 +295,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map(round), node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { steps: opts.steps, repeats: opts.repeats, note: 'ms/step is the median over steps (after one warm-up step), then over repeats' },
     configs,
+    ...(opts.torchScript ? torchReport(configs, torchRuns) : {}),
     ...(opts.torchMs ? {
       torch: { dcganBenchMs: opts.torchMs, note: 'measured by hand with torch_bench.py dcgan in the same session' },
       dcganBenchRatioToTorch: Object.fromEntries(Object.entries(configs)
