@@ -543,13 +543,37 @@ bool inHeap(Args& a, int64_t offset, int64_t count, const char* what) {
   return true;
 }
 
+// Reads a call's arguments: the heap (argument 0) and `count` sizes (argument 1); false when
+// an error has been thrown.
+bool begin(Args& a, napi_callback_info info, size_t minArgs, int32_t* sizes, size_t count) {
+  if (napi_get_cb_info(a.env, info, &a.argc, a.argv, nullptr, nullptr) != napi_ok) {
+    napi_throw_error(a.env, nullptr, "t2i-kernels: could not read the arguments");
+    return false;
+  }
+  if (a.argc < minArgs) {
+    napi_throw_type_error(a.env, nullptr, "t2i-kernels: too few arguments");
+    return false;
+  }
+  return readHeap(a) && readInts(a, 1, sizes, count);
+}
+
+// Sizes [from, to) must be positive.
+bool positive(Args& a, const int32_t* sizes, int from, int to, const char* what) {
+  for (int i = from; i < to; i++) {
+    if (sizes[i] > 0) continue;
+    std::string message = std::string("t2i-kernels: ") + what + " sizes must be positive";
+    napi_throw_range_error(a.env, nullptr, message.c_str());
+    return false;
+  }
+  return true;
+}
+
 // gemm(heap, Int32Array[aOff, bOff, cOff, batch, M, N, K, transA, transB, strideA, strideB, accumulate])
 // C[b] (+)= op(A[b]) op(B[b]); strideA/strideB in elements (0 broadcasts one matrix).
 napi_value Gemm(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[12];
-  if (a.argc < 2 || !readHeap(a) || !readInts(a, 1, s, 12)) return nullptr;
+  if (!begin(a, info, 2, s, 12)) return nullptr;
   const int batch = s[3], M = s[4], N = s[5], K = s[6];
   const bool tA = s[7] != 0, tB = s[8] != 0, accumulate = s[11] != 0;
   const int64_t strideA = s[9], strideB = s[10];
@@ -570,11 +594,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 template <int which>
 napi_value Conv(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[18];
-  if (a.argc < 2 || !readHeap(a) || !readInts(a, 1, s, 18)) return nullptr;
+  if (!begin(a, info, 2, s, 18) || !positive(a, s, 0, 13, "conv")) return nullptr;
   const Geometry g{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14]};
-  for (int i = 0; i < 13; i++) if (s[i] <= 0) { napi_throw_range_error(env, nullptr, "t2i-kernels: conv sizes must be positive"); return nullptr; }
   const int64_t xSize = static_cast<int64_t>(g.batch) * g.inH * g.inW * g.inC;
   const int64_t ySize = static_cast<int64_t>(g.pixels()) * g.outC;
   const int64_t wSize = static_cast<int64_t>(g.kkc()) * g.outC;
@@ -591,10 +613,8 @@ napi_value Conv(napi_env env, napi_callback_info info) {
 // reduceRows(heap, Int32Array[xOff, outOff, rows, cols, mean])
 napi_value ReduceRows(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[5];
-  if (a.argc < 2 || !readHeap(a) || !readInts(a, 1, s, 5)) return nullptr;
-  if (s[2] <= 0 || s[3] <= 0) { napi_throw_range_error(env, nullptr, "t2i-kernels: reduceRows sizes must be positive"); return nullptr; }
+  if (!begin(a, info, 2, s, 5) || !positive(a, s, 2, 4, "reduceRows")) return nullptr;
   if (!inHeap(a, s[0], static_cast<int64_t>(s[2]) * s[3], "x") || !inHeap(a, s[1], s[3], "out")) return nullptr;
   reduceRows(a.heap + s[0], a.heap + s[1], s[2], s[3], s[4] ? 1.f / s[2] : 1.f);
   return nullptr;
@@ -603,10 +623,8 @@ napi_value ReduceRows(napi_env env, napi_callback_info info) {
 // avgPoolGradTiling(heap, Int32Array[dyOff, dxOff, batch, outH, outW, fH, fW, channels])
 napi_value AvgPoolGradTiling(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[8];
-  if (a.argc < 2 || !readHeap(a) || !readInts(a, 1, s, 8)) return nullptr;
-  for (int i = 2; i < 8; i++) if (s[i] <= 0) { napi_throw_range_error(env, nullptr, "t2i-kernels: avgPoolGrad sizes must be positive"); return nullptr; }
+  if (!begin(a, info, 2, s, 8) || !positive(a, s, 2, 8, "avgPoolGrad")) return nullptr;
   const int64_t dySize = static_cast<int64_t>(s[2]) * s[3] * s[4] * s[7];
   if (!inHeap(a, s[0], dySize, "dy") || !inHeap(a, s[1], dySize * s[5] * s[6], "dx")) return nullptr;
   avgPoolGradTiling(a.heap + s[0], a.heap + s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
@@ -616,10 +634,8 @@ napi_value AvgPoolGradTiling(napi_env env, napi_callback_info info) {
 // resizeNearestGrad(heap, Int32Array[dyOff, dxOff, batch, inH, inW, outH, outW, channels], rowSource, colSource)
 napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[8];
-  if (a.argc < 4 || !readHeap(a) || !readInts(a, 1, s, 8)) return nullptr;
-  for (int i = 2; i < 8; i++) if (s[i] <= 0) { napi_throw_range_error(env, nullptr, "t2i-kernels: resize sizes must be positive"); return nullptr; }
+  if (!begin(a, info, 4, s, 8) || !positive(a, s, 2, 8, "resize")) return nullptr;
   std::vector<int32_t> rows(s[5]), cols(s[6]);
   if (!readInts(a, 2, rows.data(), rows.size()) || !readInts(a, 3, cols.data(), cols.size())) return nullptr;
   for (int32_t r : rows) if (r < 0 || r >= s[3]) { napi_throw_range_error(env, nullptr, "t2i-kernels: resize row source out of range"); return nullptr; }
@@ -633,9 +649,8 @@ napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
 // adamUpdate(heap, Int32Array[w, g, m, v, wOut, mOut, vOut, size], Float32Array[b1, b2, step, eps, bc2])
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   Args a{env};
-  CHECK(napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr));
   int32_t s[8];
-  if (a.argc < 3 || !readHeap(a) || !readInts(a, 1, s, 8)) return nullptr;
+  if (!begin(a, info, 3, s, 8)) return nullptr;
   napi_typedarray_type type;
   size_t length, offset;
   void* data;
