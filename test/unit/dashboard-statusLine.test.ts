@@ -20,6 +20,15 @@ test('status names backend, threads, step, speed and checkpoint while training',
   assert.equal(p.checkpoint, 'checkpoint 100');
 });
 
+test('the backend label says when our C++ kernels carry the work, from the trainer note', () => {
+  const withNote = (reason: string) => statusParts(applyEvents(emptyRun(), [
+    { type: 'run_started', t: 0, version: 1, runId: 'r', method: 'baseline', configPath: 'c', pid: 1, startStep: 0, totalSteps: 10, imageSize: 32,
+      lossNames: ['d'], backend: { name: 'wasm', threads: 2, attempts: [{ name: 'tensorflow', ok: false, reason: 'native kernels? not installed' }, { name: 'wasm', ok: true, reason }] } },
+  ]), 'running', true).backend;
+  assert.equal(withNote('simd; native kernels avx2+fma x2'), 'wasm + C++ kernels · 2 threads');
+  assert.equal(withNote('threaded-simd; wasm kernels only: turned off by T2I_NATIVE_KERNELS'), 'wasm · 2 threads');
+});
+
 test('no speed once the trainer is gone; the done reason names the state', () => {
   const r = applyEvents(run(), [{ type: 'done', t: 11_000, step: 120, reason: 'stopped' }]);
   const p = statusParts(r, 'idle', true);

@@ -9,7 +9,7 @@ export interface StatusParts {
   kind: StateKind;
   /** The run's method, e.g. "xmc-gan" or "damsm (encoder pretraining)" */
   method?: string;
-  /** e.g. "wasm · 2 threads" */
+  /** e.g. "wasm · 2 threads", or "wasm + C++ kernels · 2 threads" when our addon carries the work */
   backend?: string;
   /** e.g. "step 120 / 3,000" */
   step?: string;
@@ -94,7 +94,10 @@ export function statusParts(run: RunModel, activity: TrainerActivity, hasRun: bo
   }
   if (run.backend) {
     const t = run.backend.threads;
-    parts.backend = t > 0 ? `${run.backend.name} · ${t} thread${t === 1 ? '' : 's'}` : run.backend.name;
+    // The trainer's note on the chosen backend says whether our C++ kernels carry the work.
+    const chosen = run.backend.attempts?.find((a) => a.ok && a.name === run.backend!.name);
+    const name = /native kernels/.test(chosen?.reason ?? '') ? `${run.backend.name} + C++ kernels` : run.backend.name;
+    parts.backend = t > 0 ? `${name} · ${t} thread${t === 1 ? '' : 's'}` : name;
   }
   if (run.lastStep !== undefined || run.totalSteps !== undefined) {
     const at = formatInt(run.lastStep ?? run.startStep);
