@@ -347,7 +347,11 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
   const int threads = std::min(chunks, threadsFor(static_cast<double>(P) * kkc * g.outC));
   const size_t size = static_cast<size_t>(kkc) * g.outC;
   std::vector<float*> partial(threads, nullptr);
+  // The pool may run fewer threads than asked (busy with another Node thread's call): only
+  // the partials of the threads that ran are added.
+  int ran = 1;
   pool().run(threads, [&](int t, int T) {
+    if (t == 0) ran = T;
     float* col = Scratch::grow(scratch.col, scratch.colSize, static_cast<size_t>(chunk) * kkc);
     float* acc = t == 0 ? dw : Scratch::grow(scratch.acc, scratch.accSize, size);
     partial[t] = acc;
@@ -364,7 +368,7 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
     }
     if (first) std::fill(acc, acc + size, 0.f);
   });
-  for (int t = 1; t < threads; t++) for (size_t i = 0; i < size; i++) dw[i] += partial[t][i];
+  for (int t = 1; t < ran; t++) for (size_t i = 0; i < size; i++) dw[i] += partial[t][i];
 }
 
 // dx[b, ih, iw, c] += col[(b, oh, ow), (kh, kw, c)] over one image's patches.

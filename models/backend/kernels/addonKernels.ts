@@ -12,11 +12,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { refreshHeap } from './wasmHeap';
 
 export interface AddonKernels {
   /** args: [aOff, bOff, cOff, batch, M, N, K, transA, transB, strideA, strideB, accumulate], offsets in floats. */
   gemm(heap: Float32Array, args: Int32Array): void;
-  /** args: 15 geometry numbers (see geometryArgs), then the two input offsets and the output offset. */
+  /** args: 15 geometry numbers (see convArgs in addonConv.ts), then the two input offsets and the output offset. */
   conv2d(heap: Float32Array, args: Int32Array): void;
   conv2dBackpropFilter(heap: Float32Array, args: Int32Array): void;
   conv2dBackpropInput(heap: Float32Array, args: Int32Array): void;
@@ -86,11 +87,10 @@ export function setAddonThreads(threads: number): number {
 /** A Float32Array over the whole wasm memory, refreshed when memory grows. */
 let heapCache: Float32Array | undefined;
 export function addonHeap(backend: BackendWasm): Float32Array {
-  const module = backend.wasm as unknown as { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
-  const buffer = module.wasmMemory?.buffer ?? module.HEAPU8.buffer;
-  if (module.HEAPU8.buffer !== buffer) module.HEAPU8 = new Uint8Array(buffer);
+  refreshHeap(backend);
+  const buffer = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
   if (heapCache?.buffer !== buffer) heapCache = new Float32Array(buffer);
-  return heapCache;
+  return heapCache!;
 }
 
 /** Element offset of a float32 tensor's data in the heap. */

@@ -16,7 +16,7 @@ export function allocate(backend: BackendWasm, shape: number[], dtype: DataType 
  * (which tfjs reads through) is only refreshed lazily by the glue; a pool thread that grows
  * memory would leave it short. Refresh it the way the glue does before taking views.
  */
-function refreshHeap(backend: BackendWasm): void {
+export function refreshHeap(backend: BackendWasm): void {
   const module = backend.wasm as unknown as { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
   const memory = module.wasmMemory;
   if (memory && module.HEAPU8.buffer !== memory.buffer) module.HEAPU8 = new Uint8Array(memory.buffer);
