@@ -22,6 +22,7 @@
 //   Sum, Mean over leading axes          slow           transposes first; addon column sums
 //   T2IAdamUpdate                        ours           one Adam step per variable (addon only)
 //   Unpack                               slow           block copies (unstack; the LSTM's time steps)
+//   SplitV, Concat, Tile                 slow           block copies in the addon (GLU, attention)
 //
 // With our C++ addon loaded (kernels/addonKernels.ts), the FLOP-heavy ones (Conv2D and its
 // two gradients, BatchMatMul, _FusedMatMul) run there at full vector width on every core.
@@ -33,6 +34,7 @@ import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { useFastLeakyReluGradient } from './activationGradients';
 import { ADAM_UPDATE, adamUpdate } from './kernels/adamUpdate';
 import { avgPoolGrad } from './kernels/avgPoolGrad';
+import { concat, splitV, tile } from './kernels/blockCopies';
 import { batchMatMul, fusedMatMul } from './kernels/batchMatMul';
 import { conv2d } from './kernels/conv2d';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv2dGrads';
@@ -68,6 +70,9 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, KernelFunc>> = {
   Mean: meanLeading,
   [ADAM_UPDATE]: adamUpdate,
   Unpack: unpack,
+  SplitV: splitV,
+  Concat: concat,
+  Tile: tile,
 };
 
 /**

@@ -5,7 +5,8 @@
 //   GenBlock (CBN(g) → ReLU → up → conv3 → CBN(g) → ReLU → conv3, + up → conv1) up to condSize
 //   r_j = conv1×1(x)_j                                      region queries in word space
 //   α_ji = softmax_i(ρ0·cos(r_j, e_i)), padded words −1e9;  c_j = Σ_i α_ji ê_i
-//   m  = [c; tile(g)] at condSize, nearest-upsampled for every later block (attention once)
+//   m  = [c; tile(g)] at condSize, nearest-upsampled for every later block (attention once;
+//        SpatialBatchNorm upsamples γ(m), β(m) instead of m: the same values, see there)
 //   GenSpatialBlock (same layout, γ/β = conv1×1 of m per pixel) up to the image size
 //   head: spatial CBN(m) → ReLU → conv3×3 → 3 → tanh         (the code's (x+1)/2 is left out: we use [-1, 1])
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +17,6 @@ import { Dense } from '../layers/dense';
 import type { Params } from '../layers/params';
 import { ResBlockUp } from '../layers/resBlocks';
 import { SpatialBatchNorm } from '../layers/spatialBatchNorm';
-import { upsampleNearest2x } from '../layers/upsample';
 
 /**
  * Width of each generator block's output, as multiples of gf, from 4×4 up.
@@ -116,13 +116,8 @@ export class XmcGenerator {
     const regions = tf.reshape(this.regionQuery.apply(x), [b, condSize * condSize, wordDim]) as tf.Tensor3D;
     const { context, weights } = wordAttention(regions, t.words, l2Normalize(t.words, 2), t.mask, { cosineScale: rho0 });
     const tiled = tf.tile(tf.reshape(g, [b, 1, 1, g.shape[1]]), [1, condSize, condSize, 1]);
-    let m = tf.concat([tf.reshape(context, [b, condSize, condSize, wordDim]), tiled], 3) as tf.Tensor4D;
-    for (const { block, norms } of this.spatialBlocks) {
-      const mUp = upsampleNearest2x(m);
-      const mIn = m;
-      x = block.apply(x, (h, k) => norms[k].apply(h, k === 0 ? mIn : mUp, training));
-      m = mUp;
-    }
+    const m = tf.concat([tf.reshape(context, [b, condSize, condSize, wordDim]), tiled], 3) as tf.Tensor4D;
+    for (const { block, norms } of this.spatialBlocks) x = block.apply(x, (h, k) => norms[k].apply(h, m, training));
     const h = tf.relu(this.headNorm.apply(x, m, training));
     return { images: tf.tanh(this.headConv.apply(h)), attention: weights };
   }

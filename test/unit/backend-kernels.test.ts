@@ -368,6 +368,52 @@ for (const mode of ['addon', 'wasm'] as const) inMode(mode, () => {
     });
   });
 
+  describe('SplitV, Concat and Tile (block copies), and their gradients', () => {
+    const cases: [string, number[][], (...x: tf.Tensor[]) => tf.Tensor | tf.Tensor[]][] = [
+      ['split a GLU input in two along channels', [[2, 3, 4, 6]], (x) => tf.split(x, 2, 3)],
+      ['split with uneven sizes along a middle axis', [[3, 5, 4]], (x) => tf.split(x, [1, 3, 1], 1)],
+      ['split along axis 0, and -1 as a size', [[6, 2]], (x) => tf.split(x, [2, -1], 0)],
+      ['split a vector into three', [[9]], (x) => tf.split(x, 3)],
+      ['concat along channels', [[2, 3, 3, 2], [2, 3, 3, 5]], (a, b) => tf.concat([a, b], 3)],
+      ['concat along a middle axis, three parts', [[2, 1, 4], [2, 3, 4], [2, 2, 4]], (a, b, c) => tf.concat([a, b, c], 1)],
+      ['concat along axis 0, with an empty part', [[2, 3], [0, 3], [1, 3]], (a, b, c) => tf.concat([a, b, c], 0)],
+      ['concat of one tensor', [[3, 2]], (a) => tf.concat([a], 1)],
+      ['tile a sentence over a grid', [[2, 1, 1, 5]], (x) => tf.tile(x, [1, 3, 4, 1])],
+      ['tile every axis, the last one too', [[2, 3, 2]], (x) => tf.tile(x, [2, 1, 3])],
+      ['tile a rank-6 tensor (x2 upsampling)', [[2, 2, 1, 3, 1, 2]], (x) => tf.tile(x, [1, 1, 2, 1, 2, 1])],
+      ['tile a vector', [[4]], (x) => tf.tile(x, [3])],
+    ];
+    for (const [label, shapes, op] of cases) {
+      test(label, () => assertOutputsMatchCpu(shapes, op, label));
+      // tfjs has no Tile gradient above rank 5.
+      if (!label.includes('rank-6') && !label.includes('empty')) {
+        test(`${label}: gradient`, () => assertGradientsMatchCpu(shapes, (...x) => {
+          const out = op(...x);
+          return tf.addN((Array.isArray(out) ? out : [out]).map((t, i) => tf.mul(weighted(t), i + 1))) as tf.Scalar;
+        }, label));
+      }
+    }
+    test('int32 values are copied bit for bit', async () => {
+      const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+      const [a, b] = tf.split(x, [1, 2], 1);
+      const c = tf.concat([b, a], 1);
+      const t = tf.tile(a, [1, 2]);
+      for (const r of [a, b, c, t]) assert.equal(r.dtype, 'int32');
+      assert.deepEqual([Array.from(await a.data()), Array.from(await b.data()), Array.from(await c.data()), Array.from(await t.data())],
+        [[1, 4], [2, 3, 5, 6], [2, 3, 1, 5, 6, 4], [1, 1, 4, 4]]);
+      tf.dispose([x, a, b, c, t]);
+    });
+    test('a concat of mismatched shapes is refused', () => {
+      assert.throws(() => tf.concat([tf.zeros([2, 3, 1]), tf.zeros([2, 2, 1])], 2), /does not match/);
+    });
+    test('a concat of bools keeps its values (wasm path)', async () => {
+      const c = tf.concat([tf.tensor1d([true, false], 'bool'), tf.tensor1d([true], 'bool')]);
+      assert.equal(c.dtype, 'bool');
+      assert.deepEqual(Array.from(await c.data()), [1, 0, 1]);
+      c.dispose();
+    });
+  });
+
   describe('Sum and Mean over leading axes (bias and batch-norm reductions)', () => {
     const cases: [string, number[], (x: tf.Tensor) => tf.Tensor][] = [
       ['sum over N, H, W', [4, 5, 6, 7], (x) => tf.sum(x, [0, 1, 2])],
@@ -404,6 +450,7 @@ for (const mode of ['addon', 'wasm'] as const) inMode(mode, () => {
       ['_FusedMatMul', [[4, 5], [6, 5], [6]], (a, b, c) => sumSq(tf.fused.matMul({ a, b, bias: c, transposeB: true, activation: 'relu' }))],
       ['_FusedMatMul (generic path)', [[3, 4, 5], [3, 5, 6], [4, 6]], (a, b, c) => sumSq(tf.fused.matMul({ a, b, bias: c, activation: 'leakyrelu' }))],
       ['Unpack', [[3, 4, 2]], (x) => tf.addN(tf.unstack(x, 1).map(sumSq)) as tf.Scalar],
+      ['SplitV, Concat and Tile', [[2, 3, 4]], (x) => sumSq(tf.concat([...tf.split(x, [1, 3], 2).reverse(), tf.tile(tf.slice(x, [0, 0, 0], [2, 3, 1]), [1, 1, 2])], 2))],
       ['Sum and Mean', [[3, 4, 5, 2]], (x) => tf.add(sumSq(tf.sum(x, [0, 1, 2])), sumSq(tf.mean(x, [0, 1])))],
       ['UnsortedSegmentSum', [[6, 3]], (e) => sumSq(tf.gather(e, tf.tensor1d([0, 2, 2], 'int32')))],
     ];

@@ -16,6 +16,7 @@ import { Adam } from '../../models/train/adam';
 import { sumPool } from '../../models/layers/pooling';
 import { GluResBlock, ResBlockDown, ResBlockUp } from '../../models/layers/resBlocks';
 import { SpatialBatchNorm } from '../../models/layers/spatialBatchNorm';
+import { upsampleNearest2x } from '../../models/layers/upsample';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4) => {
   assert.equal(a.length, b.length);
@@ -75,7 +76,15 @@ test('spatial CBN: per-pixel modulation, shapes checked, gradients reach γ/β c
   const x = randn([2, 4, 4, 3], 5) as tf.Tensor4D;
   const m = randn([2, 4, 4, 2], 6) as tf.Tensor4D;
   assert.deepEqual(sbn.apply(x, m, true).shape, [2, 4, 4, 3]);
-  assert.throws(() => sbn.apply(x, randn([2, 2, 2, 2], 7) as tf.Tensor4D, true), /condition map is 2x2, features are 4x4/);
+  assert.throws(() => sbn.apply(x, randn([2, 3, 3, 2], 7) as tf.Tensor4D, true), /condition map is 3x3, features are 4x4/);
+  // A coarser map stands for its nearest upsampling: same output, same gradients (γ, β and m).
+  const coarse = randn([2, 2, 2, 2], 7) as tf.Tensor4D;
+  const lossWith = (map: (c: tf.Tensor4D) => tf.Tensor4D) => (c: tf.Tensor) => tf.sum(tf.mul(tf.exp(sbn.apply(x, map(c as tf.Tensor4D), true)), 0.1)) as tf.Scalar;
+  const viaCoarse = tf.variableGrads(() => lossWith((c) => c)(coarse), [sbn.gamma.w, sbn.beta.w]);
+  const viaFull = tf.variableGrads(() => lossWith((c) => upsampleNearest2x(c))(coarse), [sbn.gamma.w, sbn.beta.w]);
+  close(viaCoarse.value.dataSync(), viaFull.value.dataSync(), 1e-5);
+  for (const name of Object.keys(viaFull.grads)) close(viaCoarse.grads[name].dataSync(), viaFull.grads[name].dataSync(), 1e-4);
+  close(tf.grad(lossWith((c) => c))(coarse).dataSync(), tf.grad(lossWith((c) => upsampleNearest2x(c)))(coarse).dataSync(), 1e-4);
   // With γ's conv set to a known value, pixels with different m get different scales.
   sbn.gamma.w.assign(tf.ones([1, 1, 2, 3]));
   sbn.beta.w.assign(tf.zeros([1, 1, 2, 3]));

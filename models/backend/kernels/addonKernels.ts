@@ -29,6 +29,10 @@ export interface AddonKernels {
   resizeNearestGrad(heap: Float32Array, args: Int32Array, rowSource: Int32Array, colSource: Int32Array): void;
   /** args: [w, g, m, v, wOut, mOut, vOut, size]; hyper: [beta1, beta2, step, eps, bc2] (see adamUpdate.ts). */
   adamUpdate(heap: Float32Array, args: Int32Array, hyper: Float32Array): void;
+  /** args: [srcOff, dstOff, rows, len, srcStride, dstStride]: rows of len 4-byte words. */
+  copyRows(heap: Float32Array, args: Int32Array): void;
+  /** args: [srcOff, dstOff, rank, inShape x 6, reps x 6] (see blockCopies.ts). */
+  tile(heap: Float32Array, args: Int32Array): void;
   setThreads(n: number): number;
   info(): { simd: string; threads: number };
 }

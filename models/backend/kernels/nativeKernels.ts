@@ -9,7 +9,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { withShape } from './wasmHeap';
 
-const NATIVE_NAMES = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Identity', 'Add', 'Multiply', 'Step', 'Prelu', 'LeakyRelu', 'Relu', 'Relu6', 'Sigmoid', 'Elu', 'Sum', 'Mean'] as const;
+const NATIVE_NAMES = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Identity', 'Add', 'Multiply', 'Step', 'Prelu', 'LeakyRelu', 'Relu', 'Relu6', 'Sigmoid', 'Elu', 'Sum', 'Mean', 'SplitV', 'Concat', 'Tile'] as const;
 export type NativeKernelName = typeof NATIVE_NAMES[number];
 
 // Kept on globalThis: the kernel registry is global too, so a second copy of this module
