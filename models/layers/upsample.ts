@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 export function upsampleNearest(x: tf.Tensor4D, factor: number): tf.Tensor4D {
   if (!Number.isInteger(factor) || factor < 1) throw new Error(`upsampling factor must be a positive integer, got ${factor}`);
   if (factor === 1) return x;
-  const up = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const up = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
     const [b, h, w, c] = input.shape as [number, number, number, number];
-    save([]);
     const tiled = tf.tile(tf.reshape(input, [b, h, 1, w, 1, c]), [1, 1, factor, 1, factor, 1]);
     return {
       value: tf.reshape(tiled, [b, factor * h, factor * w, c]),
