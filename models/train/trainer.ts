@@ -163,6 +163,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (step % t.checkpointEvery === 0) writeCheckpoint(step);
       },
       finish(step) {
+        // A run that stops between evaluations (time limit, Stop) is also measured where it ended.
+        if (evaluator && step > 0 && step % t.evalEvery !== 0) evaluator.evaluator.enqueue(evaluator.evaluation(step));
         evaluator?.evaluator.drain(() => ctx.heartbeat()); // the last evaluations, before the final checkpoint
         if (sampledAt !== step) writeSamples(step);
         if (checkpointedAt !== step) writeCheckpoint(step);

@@ -130,6 +130,18 @@ test('training with evalEvery writes metrics events for the steps evaluated, ora
   assert.ok(metrics.some((m) => m.step === 6), 'the last evaluation is finished before the run ends');
 });
 
+test('a run that stops between evaluations is evaluated at its last step too', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 't2i-bg-eval-'));
+  const configPath = path.join(dir, 'tiny.t2i.json');
+  fs.writeFileSync(configPath, JSON.stringify({ ...tinyConfig, train: { ...tinyConfig.train, steps: 5 } }));
+  const result = await train({ configPath, log: () => {} });
+  assert.equal(result.step, 5);
+  const steps = readAllEvents(result.runDir).filter((e): e is MetricsEvent => e.type === 'metrics').map((m) => m.step);
+  // (An evaluation may be skipped while the previous one runs; the final one never is.)
+  assert.equal(steps.at(-1), 5, `evaluated steps ${steps}`);
+  assert.ok(steps.slice(0, -1).every((s) => s % 2 === 0), `evaluated steps ${steps}`);
+});
+
 test('a rollback drops the evaluations of the undone steps, running or waiting, and keeps earlier ones', () => {
   const results: number[] = [];
   const disposed: number[] = [];
