@@ -8,11 +8,13 @@
 //   F_i         e' = U·e (D → ngf); per pixel β = softmax over real words of h·e'; c = Σ β e'
 //               [h; c] → R GLU-ResBlocks → upBlock(2ngf → ngf)  (each stage doubles the size)
 //   images      per stage conv3×3(ngf → 3) + tanh; the last stage is imageSize
-//   D_i         conv4×4 s2 → LReLU, then conv4×4 s2 + BN + LReLU down to 4×4;
-//               uncond logit = conv4×4 valid; cond logit = conv4×4 valid of
-//               LReLU(BN(conv3×3([φ; tile(ē)])))
+//   D_i         AttnGAN's D_NET (shared with MirrorGAN: mirrorgan/discriminators.ts),
+//               unconditional and conditional (sentence) logits
 //   losses      BCE (AttnGAN code), on each branch, summed over stages:
 //               D_i: (real_u + real_c)/2 + (fake_u + fake_c + mismatch_c)/3
+//               Real and fake images of each branch go through D in separate calls, so
+//               BatchNorm never mixes real with fake statistics (as the reference's
+//               separate netD(real) / netD(fake) calls).
 //               G:   Σ_i (fake_u + fake_c) + λ·DAMSM(finest fakes, frozen encoders) + KL
 //               plus λ_sup·SupCon over the frozen image encoder's codes of the 2N finest fakes.
 // Not kept from AttnGAN: the EMA copy of G, orthogonal init, D128/D256's extra 3×3 blocks.
@@ -30,30 +32,14 @@ import { Dense } from '../layers/dense';
 import { glu } from '../layers/glu';
 import { Params, type RandomSource } from '../layers/params';
 import { GluResBlock } from '../layers/resBlocks';
-import { upsampleNearest2x } from '../layers/upsample';
 import type { EncodedText } from '../text/damsmTextEncoder';
 import { Adam } from '../train/adam';
 import { CheckpointedModel } from '../train/checkpoint';
 import type { Batch, T2IMethod } from '../train/method';
-import { generatedSupcon, rollWithinBranches, sumOverBranches, supconWeight } from './common';
+import { discriminatorLoss, generatorAdversarialLoss, StageDiscriminator } from '../mirrorgan/discriminators';
+import { UpBlock } from '../mirrorgan/glam';
+import { generatedSupcon, supconWeight } from './common';
 import { lengthsOf } from '../text/lengths';
-
-const LEAK = 0.2;
-/** BCE with logits against 1 and against 0, averaged. */
-const bceOne = (l: tf.Tensor) => tf.mean(tf.softplus(tf.neg(l))) as tf.Scalar;
-const bceZero = (l: tf.Tensor) => tf.mean(tf.softplus(l)) as tf.Scalar;
-
-class UpBlock {
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm;
-  constructor(p: Params, inC: number, outC: number) {
-    this.conv = new Conv2d(p.scope('conv'), inC, outC * 2, 3, { bias: false });
-    this.bn = new BatchNorm(p.scope('bn'), outC * 2);
-  }
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return glu(this.bn.apply(this.conv.apply(upsampleNearest2x(x)), training) as tf.Tensor4D);
-  }
-}
 
 interface Stage {
   /** Refinement stages only: word projection, residual blocks, upsampling. */
@@ -121,36 +107,8 @@ export class AttnGenerator {
   }
 }
 
-export class StageDiscriminator {
-  readonly downs: { conv: Conv2d; bn?: BatchNorm }[] = [];
-  readonly uncond: Conv2d;
-  readonly joint: Conv2d;
-  readonly jointBn: BatchNorm;
-  readonly cond: Conv2d;
-
-  constructor(p: Params, size: number, ndf: number, readonly textDim: number) {
-    let c = 3;
-    for (let res = size, k = 0; res > 4; res /= 2, k++) {
-      const out = ndf * Math.min(8, 2 ** k);
-      this.downs.push({ conv: new Conv2d(p.scope(`down${k}/conv`), c, out, 4, { stride: 2, pad: 1, bias: false }), bn: k === 0 ? undefined : new BatchNorm(p.scope(`down${k}/bn`), out) });
-      c = out;
-    }
-    this.uncond = new Conv2d(p.scope('uncond'), c, 1, 4, { pad: 'valid' });
-    this.joint = new Conv2d(p.scope('joint'), c + textDim, c, 3, { bias: false });
-    this.jointBn = new BatchNorm(p.scope('joint_bn'), c);
-    this.cond = new Conv2d(p.scope('cond'), c, 1, 4, { pad: 'valid' });
-  }
-
-  /** → unconditional and conditional logits [B]. */
-  apply(x: tf.Tensor4D, sent: tf.Tensor2D): { uncond: tf.Tensor1D; cond: tf.Tensor1D } {
-    let h = x;
-    for (const { conv, bn } of this.downs) h = tf.leakyRelu(bn ? (bn.apply(conv.apply(h), true) as tf.Tensor4D) : conv.apply(h), LEAK);
-    const b = x.shape[0];
-    const tiled = tf.mul(tf.reshape(sent, [b, 1, 1, this.textDim]), tf.ones([1, 4, 4, 1]));
-    const j = tf.leakyRelu(this.jointBn.apply(this.joint.apply(tf.concat([h, tiled], 3) as tf.Tensor4D), true), LEAK) as tf.Tensor4D;
-    return { uncond: tf.reshape(this.uncond.apply(h), [b]) as tf.Tensor1D, cond: tf.reshape(this.cond.apply(j), [b]) as tf.Tensor1D };
-  }
-}
+/** Rows [0, N) and [N, 2N): branch A and branch B. */
+const halves = <T extends tf.Tensor>(x: T) => tf.split(x, 2, 0) as [T, T];
 
 /** Real images at a stage's size (2×2 average pooling). */
 function downTo(images: tf.Tensor4D, size: number): tf.Tensor4D {
@@ -168,8 +126,7 @@ export function damsmOnBranches(enc: FrozenEncoders, images: tf.Tensor4D, text: 
   const m = enc.model;
   const img = m.image.encode(images, false);
   const n = images.shape[0] / 2;
-  const half = <T extends tf.Tensor>(x: T) => tf.split(x, 2, 0) as [T, T];
-  const [r, w, mk, gl, s] = [half(img.regions), half(text.words), half(text.mask), half(img.global), half(text.sentence)];
+  const [r, w, mk, gl, s] = [halves(img.regions), halves(text.words), halves(text.mask), halves(img.global), halves(text.sentence)];
   const terms = [0, 1].map((k) => {
     const lab = labels?.subarray(k * n, (k + 1) * n);
     const wl = wordsLoss(r[k], w[k], mk[k], lab, m.cfg);
@@ -224,18 +181,13 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     const parts: Record<string, tf.Scalar> = {};
     const text = conditioningText(this.encoders, batch.ids, batch.lengths);
     const fakes = tf.tidy(() => this.g.apply(this.noise(b), text, true).images);
+    const sent = halves(text.sentence);
 
     out.d_total = this.optD.minimize(() => {
-      const sMis = rollWithinBranches(text.sentence);
       const per = this.ds.map((d, i) => {
-        const real = downTo(batch.images, fakes[i].shape[1]);
-        const { uncond, cond } = d.apply(tf.concat([real, fakes[i], real], 0) as tf.Tensor4D, tf.concat([text.sentence, text.sentence, sMis], 0) as tf.Tensor2D);
-        const [ru, fu] = tf.split(tf.slice(uncond, [0], [2 * b]), 2);
-        const [rc, fc, mc] = tf.split(cond, 3);
-        const loss = tf.add(
-          tf.div(tf.add(sumOverBranches(ru, bceOne), sumOverBranches(rc, bceOne)), 2),
-          tf.div(tf.addN([sumOverBranches(fu, bceZero), sumOverBranches(fc, bceZero), sumOverBranches(mc, bceZero)]), 3),
-        ) as tf.Scalar;
+        const reals = halves(downTo(batch.images, fakes[i].shape[1]));
+        const fk = halves(fakes[i]);
+        const loss = tf.addN([0, 1].map((k) => discriminatorLoss(d, reals[k], fk[k], sent[k]).total)) as tf.Scalar;
         parts[`d${i}`] = tf.keep(loss.clone());
         return loss;
       });
@@ -249,9 +201,9 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
     out.g_total = this.optG.minimize(() => {
       const g = this.g.apply(this.noise(b), text, true);
       const adv = tf.addN(
-        this.ds.map((d, i) => {
-          const { uncond, cond } = d.apply(g.images[i], text.sentence);
-          return tf.add(sumOverBranches(uncond, bceOne), sumOverBranches(cond, bceOne));
+        this.ds.flatMap((d, i) => {
+          const fk = halves(g.images[i]);
+          return [0, 1].map((k) => generatorAdversarialLoss(d, fk[k], sent[k]));
         }),
       ) as tf.Scalar;
       const finest = g.images[g.images.length - 1];
@@ -265,7 +217,7 @@ export class SupconAttngan extends CheckpointedModel implements T2IMethod {
       return tf.addN([adv, tf.mul(damsm, damsmWeight), tf.mul(kl, klWeight), tf.mul(sc, w)]) as tf.Scalar;
     });
     this.ema?.update(this.optG.step);
-    tf.dispose([text.words, text.sentence, text.mask]);
+    tf.dispose([text.words, text.sentence, text.mask, ...sent]);
     for (const [k, t] of Object.entries(parts)) {
       out[k] = t.dataSync()[0];
       t.dispose();

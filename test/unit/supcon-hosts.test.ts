@@ -95,6 +95,34 @@ for (const method of ['supcon-dfgan', 'supcon-attngan']) {
   });
 }
 
+test('supcon-attngan: D sees real and fake images in separate calls per branch, so BatchNorm never mixes them', () => {
+  const cfg = config('supcon-attngan');
+  const enc = encoders(cfg);
+  const m = createMethod(cfg, enc.vocab.size, new Rng(1), enc) as SupconAttngan;
+  const bt = batch(3);
+  const reals = new Set<string>();
+  for (const size of [16, 32]) {
+    let x = bt.images;
+    while (x.shape[1] > size) x = tf.avgPool(x, 2, 2, 'valid');
+    for (const half of tf.split(x, 2, 0)) reals.add(Array.from(half.dataSync().slice(0, 12)).join(','));
+  }
+  const calls: { rows: number; real: boolean }[] = [];
+  for (const d of m.ds) {
+    const features = d.features.bind(d);
+    d.features = (x, training) => {
+      calls.push({ rows: x.shape[0], real: reals.has(Array.from(x.dataSync().slice(0, 12)).join(',')) });
+      return features(x, training);
+    };
+  }
+  m.trainStep(bt);
+  // D step: per stage and branch one real and one fake call; G step: per stage and branch one fake call.
+  assert.equal(calls.length, 2 * 2 * 2 + 2 * 2);
+  assert.ok(calls.every((c) => c.rows === 3), `rows per call: ${calls.map((c) => c.rows)}`);
+  assert.equal(calls.filter((c) => c.real).length, 4, 'one real call per stage and branch');
+  tf.dispose([bt.images, bt.ids]);
+  m.dispose();
+});
+
 test('supcon mode "none" logs SupCon but does not train on it; the modes differ only in the loss', () => {
   const run = (mode: string) => {
     const cfg = config('supcon-dfgan', mode);
