@@ -17,7 +17,7 @@
 //               separate netD(real) / netD(fake) calls).
 //               G:   Σ_i (fake_u + fake_c) + λ·DAMSM(finest fakes, frozen encoders) + KL
 //               plus λ_sup·SupCon over the frozen image encoder's codes of the 2N finest fakes.
-// Not kept from AttnGAN: the EMA copy of G, orthogonal init, D128/D256's extra 3×3 blocks.
+// Not kept from AttnGAN: orthogonal init. The averaged copy of G is optional (`emaDecay`, 0 = none).
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttnganLiteConfig, SupconConfig, TrainConfig } from '../config/config';
 import { sentenceLoss, wordsLoss } from '../damsm/damsmLoss';

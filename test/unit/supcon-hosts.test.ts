@@ -100,12 +100,15 @@ test('supcon-attngan: D sees real and fake images in separate calls per branch, 
   const enc = encoders(cfg);
   const m = createMethod(cfg, enc.vocab.size, new Rng(1), enc) as SupconAttngan;
   const bt = batch(3);
+  // Fingerprints (first 12 values) of each branch's real images at each stage's size.
   const reals = new Set<string>();
-  for (const size of [16, 32]) {
-    let x = bt.images;
-    while (x.shape[1] > size) x = tf.avgPool(x, 2, 2, 'valid');
-    for (const half of tf.split(x, 2, 0)) reals.add(Array.from(half.dataSync().slice(0, 12)).join(','));
-  }
+  tf.tidy(() => {
+    for (const size of [16, 32]) {
+      let x = bt.images;
+      while (x.shape[1] > size) x = tf.avgPool(x, 2, 2, 'valid');
+      for (const half of tf.split(x, 2, 0)) reals.add(Array.from(half.dataSync().slice(0, 12)).join(','));
+    }
+  });
   const calls: { rows: number; real: boolean }[] = [];
   for (const d of m.ds) {
     const features = d.features.bind(d);
