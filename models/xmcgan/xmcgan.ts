@@ -22,8 +22,9 @@
 //              them), then one joint update on the last part: G's and D's
 //              gradients both at the same weights, from the same fakes and the
 //              same spectral-norm estimate (train_g_d's single forward pass and
-//              vjp; here two tapes, since tfjs differentiates one scalar per
-//              tape). Adam for both (lrD = 4·lrG), EMA of G's weights after
+//              vjp; here a pass over x for φ(x) and the power iteration, then
+//              two tapes, since tfjs differentiates one scalar per tape: G's
+//              over x̂ alone, D's over [x; x̂]). Adam for both (lrD = 4·lrG), EMA of G's weights after
 //              each G update; samples and evaluation use the EMA generator
 //              with the live running statistics, as the code does.
 import * as tf from '@tensorflow/tfjs-core';
@@ -137,16 +138,28 @@ export class XmcGan extends CheckpointedModel implements T2IMethod {
     return this.total(terms, 'd_total', out);
   }
 
-  /** G's loss: fool D, and the contrastive terms on its own images (D's weights are constants here). */
-  gLoss(real: tf.Tensor4D, fake: tf.Tensor4D, text: TextCondition, encReal: tf.Tensor2D | undefined, out: Record<string, tf.Tensor>): tf.Scalar {
+  /**
+   * φ(x) of the real images, a constant in G's loss. This pass is the joint
+   * update's one power iteration of D's spectral norms; G's and D's passes
+   * after it reuse that estimate.
+   */
+  realFeatures(real: tf.Tensor4D, text: TextCondition): tf.Tensor2D {
+    return this.d.apply(real, text.sentence, true).phi;
+  }
+
+  /**
+   * G's loss: fool D, and the contrastive terms on its own images (D's weights
+   * are constants here). D sees only the fakes: the code's pass over [x; x̂]
+   * gives the same values, but backpropagating through the real half too
+   * would cost a second D backward for rows that reach no G weight.
+   */
+  gLoss(phiReal: tf.Tensor2D, fake: tf.Tensor4D, text: TextCondition, encReal: tf.Tensor2D | undefined, out: Record<string, tf.Tensor>): tf.Scalar {
     const x = this.sizes;
-    const h = real.shape[0];
-    const o = this.d.apply(tf.concat([real, fake], 0), text.sentence, true, { regions: x.wordContrastive });
-    const phiFake = secondHalf(o.phi, h);
-    const terms: Term[] = [['g_adv', hingeG(secondHalf(o.logits, h)), 1]];
-    if (x.sentenceContrastive) terms.push(['g_sent_fake', contrastiveLoss(phiFake, o.sentence, x.tau), x.sentenceWeight]);
-    if (x.wordContrastive) terms.push(['g_word_fake', wordRegionLoss(secondHalf(o.regions!, h), text.words, text.mask, x), x.wordWeight]);
-    if (x.imageContrastive) terms.push(['g_img', contrastiveLoss(phiFake, firstHalf(o.phi, h), x.tau), x.imageWeight]);
+    const o = this.d.apply(fake, text.sentence, false, { regions: x.wordContrastive });
+    const terms: Term[] = [['g_adv', hingeG(o.logits), 1]];
+    if (x.sentenceContrastive) terms.push(['g_sent_fake', contrastiveLoss(o.phi, o.sentence, x.tau), x.sentenceWeight]);
+    if (x.wordContrastive) terms.push(['g_word_fake', wordRegionLoss(o.regions!, text.words, text.mask, x), x.wordWeight]);
+    if (x.imageContrastive) terms.push(['g_img', contrastiveLoss(o.phi, phiReal, x.tau), x.imageWeight]);
     if (encReal) {
       const encFake = this.encoders.model.image.encode(fake, false).global;
       terms.push(['g_img_damsm', contrastiveLoss(encReal, encFake, x.tau), x.encoderImageWeight]);
@@ -195,12 +208,13 @@ export class XmcGan extends CheckpointedModel implements T2IMethod {
       const real = part.images;
       const z = this.noise(real.shape[0]);
       const encReal = this.sizes.encoderImageContrastive ? this.encoders.model.image.encode(real, false).global : undefined;
+      const phiReal = this.realFeatures(real, text);
       let fake: tf.Tensor4D | undefined;
-      // Tape 1: G's gradients; D advances its power iterations here, once.
+      // Tape 1: G's gradients.
       const gRes = tf.variableGrads(() => {
         const images = this.g.apply(text, z, true).images;
         fake = tf.keep(images);
-        return this.gLoss(real, images, text, encReal, out);
+        return this.gLoss(phiReal, images, text, encReal, out);
       }, this.optG.vars.map(([, v]) => v));
       // Tape 2: D's gradients at the same weights, on the same fakes and spectral-norm estimate.
       const dRes = tf.variableGrads(() => this.dLoss(real, fake!, text, false, out), this.optD.vars.map(([, v]) => v));

@@ -139,6 +139,35 @@ test("a D-only update changes D alone (G's weights and batch-norm statistics sta
   m.dispose();
 });
 
+test("D treats rows independently, so G's pass over the fakes alone equals the second half of the code's pass over [x; x̂]; one joint update is one power iteration", () => {
+  const m = make();
+  const b = batch(4);
+  const text = tf.tidy(() => ({ ...m.encodeText(b.ids, b.lengths) }));
+  const fake = tf.randomUniform([4, 32, 32, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const [alone, joint] = tf.tidy(() => {
+    const a = m.d.apply(fake, text.sentence, false, { regions: true });
+    const j = m.d.apply(tf.concat([b.images, fake], 0), text.sentence, false, { regions: true });
+    const rows = (t: tf.Tensor, from: number) => Array.from(tf.slice(t, from, 4).dataSync());
+    return [
+      [a.logits, a.phi, a.regions!].map((t) => rows(t, 0)),
+      [j.logits, j.phi, j.regions!].map((t) => rows(t, 4)),
+    ];
+  });
+  alone.forEach((xs, k) => xs.forEach((v, i) => assert.ok(Math.abs(v - joint[k][i]) <= 1e-5 * (1 + Math.abs(v)), `output ${k}, value ${i}: ${v} vs ${joint[k][i]}`)));
+  // The joint update advances every spectral-norm u exactly as one training pass does.
+  const us = m.params.entries().filter(([n]) => n.startsWith('d/') && n.endsWith('/sn_u'));
+  assert.ok(us.length > 5);
+  const u0 = snapshot(us);
+  tf.tidy(() => m.d.apply(b.images, text.sentence, true));
+  const once = snapshot(us);
+  for (const [n, v] of us) v.assign(tf.tensor(u0.get(n)!, v.shape));
+  m.jointStep(b, text);
+  for (const [n, v] of us) assert.deepEqual(Array.from(v.dataSync()), Array.from(once.get(n)!), n);
+  tf.dispose([text.words, text.mask, text.sentence, fake]);
+  dispose(b);
+  m.dispose();
+});
+
 test('gradients: every G term reaches G; D\'s real-image terms never do; nothing reaches the frozen encoders', () => {
   const m = make();
   const b = batch(4);
@@ -146,10 +175,11 @@ test('gradients: every G term reaches G; D\'s real-image terms never do; nothing
   const z = tf.randomNormal([4, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
   const gVars = m.optG.vars.map(([, v]) => v);
   const encReal = tf.tidy(() => m.encoders.model.image.encode(b.images, false).global);
+  const phiReal = tf.tidy(() => m.realFeatures(b.images, text));
   for (const name of ['g_adv', 'g_sent_fake', 'g_word_fake', 'g_img', 'g_img_damsm']) {
     const out: Record<string, tf.Tensor> = {};
     const { value, grads } = tf.variableGrads(() => {
-      m.gLoss(b.images, m.g.apply(text, z, true).images, text, encReal, out);
+      m.gLoss(phiReal, m.g.apply(text, z, true).images, text, encReal, out);
       return out[name] as tf.Scalar;
     }, gVars);
     const reached = Object.values(grads).filter((g) => g.dataSync().some((x) => x !== 0)).length;
@@ -192,7 +222,7 @@ test('gradients: every G term reaches G; D\'s real-image terms never do; nothing
     dispose(bt);
   }
   assert.deepEqual(changed(enc0, m.encoders.model.params.entries()), []);
-  tf.dispose([text.words, text.mask, text.sentence, z, encReal]);
+  tf.dispose([text.words, text.mask, text.sentence, z, encReal, phiReal]);
   dispose(b);
   m.dispose();
 });
