@@ -158,7 +158,7 @@ test("D treats rows independently, so G's pass over the fakes alone equals the s
   const us = m.params.entries().filter(([n]) => n.startsWith('d/') && n.endsWith('/sn_u'));
   assert.ok(us.length > 5);
   const u0 = snapshot(us);
-  tf.tidy(() => m.d.apply(b.images, text.sentence, true));
+  tf.tidy(() => m.d.apply(b.images, text.sentence, true).logits);
   const once = snapshot(us);
   for (const [n, v] of us) v.assign(tf.tensor(u0.get(n)!, v.shape));
   m.jointStep(b, text);
