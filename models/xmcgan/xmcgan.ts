@@ -25,8 +25,9 @@
 //              vjp; here a pass over x for φ(x) and the power iteration, then
 //              two tapes, since tfjs differentiates one scalar per tape: G's
 //              over x̂ alone, D's over [x; x̂]). Adam for both (lrD = 4·lrG),
-//              EMA of G's weights after each G update; samples and evaluation use the EMA generator
-//              with the live running statistics, as the code does.
+//              EMA of G's weights after each G update; samples and evaluation
+//              use the EMA generator with the live running statistics, as the
+//              code does.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig, XmcganConfig } from '../config/config';
 import { conditioningText } from '../damsm/conditioningText';
