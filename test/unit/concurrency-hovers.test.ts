@@ -57,7 +57,12 @@ after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Hovers `count` captions, each cancelled when the next starts; `gap` waits between them. Returns the last result. */
+/**
+ * Hovers `count` captions, each cancelled when the next starts; `gap` waits between them. Returns the
+ * last result and each hover's outcome: 'result' when its image arrived while it was still showing
+ * (with a gap, a fast server can answer before the next hover starts), 'late' when an image arrived
+ * after its hover was cancelled (a bug), 'cancelled' or an error.
+ */
 async function hoverStorm(count: number, prefix: string, gap: () => Promise<void>) {
   const g = gen!;
   const outcomes: Promise<string>[] = [];
@@ -68,7 +73,7 @@ async function hoverStorm(count: number, prefix: string, gap: () => Promise<void
     const token = new HoverToken();
     // Distinct captions: the cache cannot answer them.
     const p = g.generate(`${prefix} ${i} a red circle`, i, 64, token);
-    outcomes.push(p.then(() => 'result', (e) => (e instanceof GenerateCancelled ? 'cancelled' : `error: ${(e as Error).message}`)));
+    outcomes.push(p.then(() => (token.isCancellationRequested ? 'late' : 'result'), (e) => (e instanceof GenerateCancelled ? 'cancelled' : `error: ${(e as Error).message}`)));
     last = p;
     previous = token;
     await gap();
@@ -112,7 +117,10 @@ test('hovers spread over time: each in-flight one finishes at most once, the que
   const s1 = await g.stats();
   maxQueued = Math.max(maxQueued, s1.queued);
   assert.equal((result as { type: string }).type, 'result');
-  assert.equal(outcomes.filter((o) => o === 'result').length, 1, 'only the hover still showing gets its image');
+  // A hover gets its image only while it is showing: never after the next one cancelled it.
+  assert.equal(outcomes.filter((o) => o === 'late').length, 0, 'no image for a hover that was already cancelled');
+  assert.equal(outcomes[outcomes.length - 1], 'result', 'the hover still showing gets its image');
+  assert.equal(outcomes.filter((o) => o.startsWith('error')).length, 0, outcomes.find((o) => o.startsWith('error')));
   const generated = s1.generated - s0.generated;
   const dropped = s1.cancelled - s0.cancelled;
   const sent = g.sentGenerates - sent0;
